@@ -1,0 +1,121 @@
+/**
+ * Test hooks: `[sim:name]` or `[sim:name=value]` anywhere in the text of the LAST user message (text blocks and
+ * text inside toolResult blocks), so any client that can send a prompt can trigger them. They are removed from the
+ * text the simulator echoes. An unknown or malformed directive is a 400 ValidationException, so typos fail loudly.
+ *
+ *   error=Name                       fail with that exception (service model status, or a 403 auth error)
+ *   fail-first=N:Name[:nonce]        fail the first N requests carrying this exact directive text, then succeed
+ *   stream-error-after=N:type        ConverseStream: N contentBlockDelta frames, then an exception frame
+ *   reset-after=N                    ConverseStream: TCP reset after N frames
+ *   truncate-after=N                 ConverseStream: clean end of the HTTP response after N frames
+ *   corrupt-crc-after=N              ConverseStream: frame N+1 carries a bad message CRC
+ *   corrupt-prelude-after=N          ConverseStream: frame N+1 carries a bad prelude CRC
+ *   unknown-event-after=N            ConverseStream: an event with an unknown `:event-type` after N frames
+ *   delay=MS                         ConverseStream: pause between frames
+ *   ttfb=MS                          pause before the response headers (any operation)
+ *   chunk-bytes=N                    ConverseStream: write the bytes in N-byte TCP writes (dribble)
+ *   stop=REASON                      force the stopReason
+ *   words=N                          reply with N deterministic words
+ *   unicode                          reply rich in multibyte UTF-8, cut across frames and TCP writes
+ *   no-output                        Converse: 200 without `output`; ConverseStream: no content blocks
+ *   echo-request                     reply text is the JSON of the received request body
+ *   parallel-tools                   two toolUse blocks instead of one
+ */
+import { isExceptionName, STREAM_EXCEPTIONS, validation, type ExceptionName, type StreamExceptionType } from "./errors";
+
+export type Directives = {
+  error?: ExceptionName;
+  failFirst?: { count: number; error: ExceptionName; key: string };
+  streamErrorAfter?: { deltas: number; type: StreamExceptionType };
+  resetAfter?: number;
+  truncateAfter?: number;
+  corruptCrcAfter?: number;
+  corruptPreludeAfter?: number;
+  unknownEventAfter?: number;
+  delayMs?: number;
+  ttfbMs?: number;
+  chunkBytes?: number;
+  stop?: string;
+  words?: number;
+  unicode?: boolean;
+  noOutput?: boolean;
+  echoRequest?: boolean;
+  parallelTools?: boolean;
+};
+
+type Parser = (value: string | undefined, raw: string) => Partial<Directives>;
+
+function int(value: string | undefined, raw: string, min = 0, max = 10_000_000): number {
+  const n = Number(value);
+  if (value === undefined || !/^\d+$/.test(value) || n < min || n > max) throw bad(raw, `expects an integer in ${min}..${max}`);
+  return n;
+}
+
+function exception(name: string | undefined, raw: string): ExceptionName {
+  if (!name || !isExceptionName(name)) throw bad(raw, "names no exception of the Bedrock Runtime service model");
+  return name;
+}
+
+function flag(field: "unicode" | "noOutput" | "echoRequest" | "parallelTools"): Parser {
+  return (value, raw) => {
+    if (value !== undefined) throw bad(raw, "takes no value");
+    return { [field]: true };
+  };
+}
+
+const count = (field: "resetAfter" | "truncateAfter" | "corruptCrcAfter" | "corruptPreludeAfter" | "unknownEventAfter" | "delayMs" | "ttfbMs" | "words"): Parser =>
+  (value, raw) => ({ [field]: int(value, raw) });
+
+const PARSERS: Record<string, Parser> = {
+  error: (value, raw) => ({ error: exception(value, raw) }),
+  "fail-first": (value, raw) => {
+    const [n, name] = (value ?? "").split(":");
+    return { failFirst: { count: int(n, raw), error: exception(name, raw), key: raw } };
+  },
+  "stream-error-after": (value, raw) => {
+    const [n, type = ""] = (value ?? "").split(":");
+    const t = (type[0]?.toLowerCase() ?? "") + type.slice(1);
+    if (!(STREAM_EXCEPTIONS as readonly string[]).includes(t)) throw bad(raw, `expects one of ${STREAM_EXCEPTIONS.join(", ")}`);
+    return { streamErrorAfter: { deltas: int(n, raw), type: t as StreamExceptionType } };
+  },
+  "reset-after": count("resetAfter"),
+  "truncate-after": count("truncateAfter"),
+  "corrupt-crc-after": count("corruptCrcAfter"),
+  "corrupt-prelude-after": count("corruptPreludeAfter"),
+  "unknown-event-after": count("unknownEventAfter"),
+  delay: count("delayMs"),
+  ttfb: count("ttfbMs"),
+  "chunk-bytes": (value, raw) => ({ chunkBytes: int(value, raw, 1, 65536) }),
+  stop: (value, raw) => {
+    if (!value || !/^[a-z_]+$/.test(value)) throw bad(raw, "expects a stop reason such as guardrail_intervened");
+    return { stop: value };
+  },
+  words: count("words"),
+  unicode: flag("unicode"),
+  "no-output": flag("noOutput"),
+  "echo-request": flag("echoRequest"),
+  "parallel-tools": flag("parallelTools"),
+};
+
+const DIRECTIVE = /\[sim:([a-z-]+)(?:=([^\]\s]*))?\]/g;
+
+function bad(raw: string, why: string) {
+  return validation(`bedrock-simulator: directive ${raw} ${why}.`);
+}
+
+/** Parses every directive in `texts` (later ones win) and returns the texts with the directives removed. */
+export function parseDirectives(texts: string[]): { directives: Directives; cleaned: string[] } {
+  const directives: Directives = {};
+  const cleaned = texts.map((text) =>
+    text
+      .replace(DIRECTIVE, (raw, name: string, value: string | undefined) => {
+        const parse = PARSERS[name];
+        if (!parse) throw bad(raw, `is unknown (known: ${Object.keys(PARSERS).join(", ")})`);
+        Object.assign(directives, parse(value, raw));
+        return "";
+      })
+      .replace(/[ \t]{2,}/g, " ")
+      .trim(),
+  );
+  return { directives, cleaned };
+}

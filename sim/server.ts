@@ -1,0 +1,195 @@
+/**
+ * A faithful Bedrock Runtime (and control-plane) simulator on node:http, for tests and `npm run demo`.
+ * Behaviour: sim/behaviour.ts (replies, tokens), sim/directives.ts (test hooks), sim/validate.ts (validation),
+ * sim/sigv4.ts (signature checks), sim/stream.ts (event-stream frames and faults).
+ * Routes: POST /model/{modelId}/converse | converse-stream | invoke; GET /foundation-models[/{id}],
+ * /inference-profiles[/{id}]; unsigned GET /__sim/stats, GET /__sim/requests, POST /__sim/reset.
+ */
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { controlPlane } from "./control-plane";
+import { sendError, SimError, validation } from "./errors";
+import { resolveModel } from "./models";
+import { converse, invoke, sendJson, type OperationContext } from "./operations";
+import { type Credential, createVerifier } from "./sigv4";
+import { createState, redactHeaders, type SimRequestLog, type SimStats } from "./state";
+
+export type { SimRequestLog, SimStats } from "./state";
+
+export type SimulatorOptions = {
+  /** 0 = random. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default "us-east-1". */
+  region?: string;
+  /** Accepted identities; default [SIM_CREDENTIALS]. */
+  credentials?: Credential[];
+  /** Default true. */
+  verifySignatures?: boolean;
+};
+
+export const SIM_CREDENTIALS = { accessKeyId: "AKIASIMULATOR000000", secretAccessKey: "simulator-secret-access-key" };
+
+export type Simulator = {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+  stats(): SimStats;
+  requests(): SimRequestLog[];
+  reset(): void;
+};
+
+const MAX_BODY = 32 * 1024 * 1024;
+const MODEL_ROUTE = /^\/model\/([^/]+)\/(converse|converse-stream|invoke)$/;
+const OPERATIONS: Record<string, string> = { converse: "Converse", "converse-stream": "ConverseStream", invoke: "InvokeModel" };
+const CONTROL_OPERATIONS: [RegExp, string][] = [
+  [/^\/foundation-models$/, "ListFoundationModels"],
+  [/^\/foundation-models\//, "GetFoundationModel"],
+  [/^\/inference-profiles$/, "ListInferenceProfiles"],
+  [/^\/inference-profiles\//, "GetInferenceProfile"],
+];
+
+function readBody(req: IncomingMessage): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size <= MAX_BODY) chunks.push(c);
+    });
+    req.on("end", () => resolve(size > MAX_BODY ? null : Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+function parseBody(buf: Buffer): { body: unknown; error?: string } {
+  if (buf.length === 0) return { body: undefined };
+  try {
+    return { body: JSON.parse(buf.toString("utf8")) };
+  } catch (e) {
+    return { body: null, error: String(e) };
+  }
+}
+
+export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
+  const region = opts.region ?? "us-east-1";
+  const verify = createVerifier({ credentials: opts.credentials ?? [SIM_CREDENTIALS], region });
+  const state = createState();
+  const live = new Set<AbortController>();
+
+  function admin(req: IncomingMessage, res: ServerResponse, path: string): void {
+    if (req.method === "GET" && path === "/__sim/stats") return sendJson(res, 200, state.stats);
+    if (req.method === "GET" && path === "/__sim/requests") return sendJson(res, 200, state.log);
+    if (req.method === "POST" && path === "/__sim/reset") {
+      state.reset();
+      res.writeHead(204).end();
+      return;
+    }
+    sendJson(res, 404, { message: `bedrock-simulator: no admin route ${req.method} ${path}` });
+  }
+
+  async function route(ctx: Omit<OperationContext, "model">, req: IncomingMessage, path: string, query: URLSearchParams): Promise<void> {
+    const m = MODEL_ROUTE.exec(path);
+    if (req.method === "POST" && m) {
+      let modelId: string;
+      try {
+        modelId = decodeURIComponent(m[1]!);
+      } catch {
+        throw validation("The provided model identifier is invalid.");
+      }
+      ctx.entry.modelId = modelId;
+      const resolved = resolveModel(modelId, region);
+      if (!resolved) throw validation("The provided model identifier is invalid.");
+      const op = { ...ctx, model: resolved.model };
+      return m[2] === "invoke" ? invoke(op) : converse(op, m[2] === "converse-stream");
+    }
+    const control = req.method === "GET" ? controlPlane(region, path, query) : undefined;
+    if (control === undefined) throw new SimError("UnknownOperationException");
+    sendJson(ctx.res, 200, control);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? "/";
+    const [path, rawQuery = ""] = url.split("?", 2) as [string, string?];
+    if (path.startsWith("/__sim/")) return admin(req, res, path);
+    const startedAt = Date.now();
+    const id = randomUUID();
+    res.setHeader("x-amzn-RequestId", id);
+    const controller = new AbortController();
+    live.add(controller);
+    state.stats.requests++;
+    state.stats.inFlight++;
+    const modelOp = MODEL_ROUTE.exec(path);
+    const entry: SimRequestLog = {
+      id,
+      method: req.method ?? "GET",
+      path,
+      operation: modelOp ? OPERATIONS[modelOp[2]!]! : (CONTROL_OPERATIONS.find(([re]) => re.test(path))?.[1] ?? "Unknown"),
+      modelId: null,
+      body: null,
+      headers: redactHeaders(req.headers),
+      status: 0,
+      at: new Date(startedAt).toISOString(),
+    };
+    state.record(entry);
+    res.on("close", () => {
+      live.delete(controller);
+      state.stats.inFlight--;
+      if (!res.writableFinished) controller.abort();
+      entry.status ||= res.headersSent ? res.statusCode : 0;
+      if (entry.status >= 400) state.stats.errors++;
+    });
+    try {
+      const raw = await readBody(req);
+      if (raw === null) {
+        sendJson(res, 413, { message: `Request body exceeds ${MAX_BODY} bytes.` });
+        return;
+      }
+      const parsed = parseBody(raw);
+      entry.body = parsed.body ?? null;
+      if (opts.verifySignatures !== false) {
+        try {
+          await verify({ method: req.method ?? "GET", url, rawHeaders: req.rawHeaders, body: raw });
+        } catch (e) {
+          state.stats.signatureFailures++;
+          throw e;
+        }
+      }
+      const ctx = { res, body: parsed.body, bodyError: parsed.error, state, entry, signal: controller.signal, startedAt };
+      await route(ctx, req, path, new URLSearchParams(rawQuery));
+    } catch (e) {
+      const err = e instanceof SimError ? e : new SimError("InternalServerException");
+      if (!(e instanceof SimError)) console.error("bedrock-simulator: unexpected error", e);
+      if (!res.headersSent && !res.destroyed) sendError(res, err);
+      else if (!res.writableEnded) res.destroy();
+    }
+  }
+
+  const server = createServer({ noDelay: true, keepAlive: true }, (req, res) => void handle(req, res));
+  // Long-lived keep-alive like AWS endpoints, so pooled clients are not raced by an idle close.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.on("connection", (socket: Socket) => socket.setNoDelay(true));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", () => resolve());
+  });
+  const { port, address } = server.address() as AddressInfo;
+  const host = address.includes(":") ? `[${address}]` : address;
+
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    stats: () => ({ ...state.stats }),
+    requests: () => state.log.map((e) => ({ ...e })),
+    reset: () => state.reset(),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const c of live) c.abort();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

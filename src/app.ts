@@ -1,0 +1,70 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import type { AppEnv } from "./app-env";
+import { apiKeyAuth } from "./auth/middleware";
+import { findKeyByHash } from "./db/keys";
+import type { Deps } from "./deps";
+import { GatewayError, toOpenAIErrorBody } from "./errors";
+import { requestId } from "./http/request-id";
+import { registerChatCompletions } from "./routes/chat-completions";
+import { registerEmbeddings } from "./routes/embeddings";
+import { registerHealth } from "./routes/health";
+import { registerModels } from "./routes/models";
+import { usageTracking } from "./usage/middleware";
+
+/** Builds the gateway. Pure composition: every collaborator arrives in `deps`; nothing reads the environment. */
+export function createApp(deps: Deps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.use("*", requestId({ ids: deps.ids }));
+  registerHealth(app, deps);
+
+  const auth = apiKeyAuth({ findKey: (hash) => findKeyByHash(deps.db, hash), clock: deps.clock, logger: deps.logger });
+  const limit = bodyLimit({
+    maxSize: deps.config.MAX_BODY_BYTES,
+    onError: () => {
+      throw GatewayError.payloadTooLarge(deps.config.MAX_BODY_BYTES);
+    },
+  });
+  app.use("/v1/*", auth);
+  app.use("/v1/chat/completions", usageTracking(deps, "chat.completions"), limit);
+  app.use("/v1/embeddings", usageTracking(deps, "embeddings"), limit);
+
+  registerChatCompletions(app, deps);
+  registerEmbeddings(app, deps);
+  registerModels(app, deps);
+
+  app.notFound((c) => {
+    const err = GatewayError.notFound(`Unknown request URL: ${c.req.method} ${c.req.path}.`, "unknown_url");
+    return c.json(toOpenAIErrorBody(err), 404);
+  });
+
+  app.onError((err, c) => {
+    const gw = toGatewayError(err);
+    if (gw.status >= 500 && !(err instanceof GatewayError)) {
+      deps.logger.error("unhandled error", { requestId: c.get("requestId"), path: c.req.path, error: err });
+    } else if (gw.status >= 500) {
+      deps.logger.warn("request failed", { requestId: c.get("requestId"), path: c.req.path, status: gw.status, code: gw.code });
+    }
+    const headers: Record<string, string> = { ...gw.headers };
+    if (gw.retryAfter !== undefined) headers["retry-after"] = String(gw.retryAfter);
+    const id = c.get("requestId");
+    if (id) headers["x-request-id"] = id;
+    return c.json(toOpenAIErrorBody(gw), gw.status as 400, headers);
+  });
+
+  return app;
+}
+
+function toGatewayError(err: unknown): GatewayError {
+  if (err instanceof GatewayError) return err;
+  if (err instanceof HTTPException) {
+    if (err.status === 400) {
+      return GatewayError.invalidRequest(null, "We could not parse the JSON body of your request. The OpenAI API expects a JSON payload.", "invalid_json");
+    }
+    if (err.status === 413) return GatewayError.payloadTooLarge(0);
+    return new GatewayError({ status: err.status, type: "invalid_request_error", message: err.message || "Request failed." });
+  }
+  return GatewayError.internal();
+}

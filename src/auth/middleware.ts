@@ -1,0 +1,53 @@
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../app-env";
+import type { Clock } from "../deps";
+import type { ApiKeyRecord } from "../db/keys";
+import { GatewayError } from "../errors";
+import type { Logger } from "../logger";
+import { hashApiKey, looksLikeApiKey } from "./api-key";
+
+const MISSING =
+  "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the x-api-key header.";
+const INVALID = "Incorrect API key provided. Ask your gateway admin for a valid key.";
+
+/** Takes the key from `Authorization: Bearer …` or `x-api-key`. */
+export function extractApiKey(authorization: string | undefined, xApiKey: string | undefined): string | null {
+  if (authorization) {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (m) return m[1]!;
+  }
+  return xApiKey?.trim() || null;
+}
+
+/**
+ * Authenticates by SHA-256 hash lookup: the plaintext key is never compared, stored or logged.
+ * Missing, unknown, revoked and expired keys all answer 401 `invalid_api_key`, as OpenAI does.
+ */
+export function apiKeyAuth(opts: {
+  findKey: (hash: string) => Promise<ApiKeyRecord | null>;
+  clock: Clock;
+  logger: Logger;
+}): MiddlewareHandler<AppEnv> {
+  return async function apiKeyAuth(c, next) {
+    const token = extractApiKey(c.req.header("authorization"), c.req.header("x-api-key"));
+    const reject = (reason: string, message = INVALID) => {
+      opts.logger.info("request rejected", { requestId: c.get("requestId"), reason, path: c.req.path });
+      return GatewayError.invalidApiKey(message);
+    };
+    if (!token) throw reject("missing_key", MISSING);
+    if (!looksLikeApiKey(token)) throw reject("malformed_key");
+    let key: ApiKeyRecord | null;
+    try {
+      key = await opts.findKey(await hashApiKey(token));
+    } catch (err) {
+      // Fail closed: without the key store no request is admitted.
+      opts.logger.error("key lookup failed", { requestId: c.get("requestId"), error: err instanceof Error ? err.message : String(err) });
+      throw new GatewayError({ status: 503, type: "server_error", code: "service_unavailable", message: "The gateway cannot verify API keys right now. Try again shortly." });
+    }
+    if (!key) throw reject("unknown_key");
+    if (key.revokedAt) throw reject("revoked_key");
+    if (key.expiresAt && key.expiresAt.getTime() <= opts.clock.now()) throw reject("expired_key");
+    c.set("apiKey", key);
+    await next();
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * `application/vnd.amazon.eventstream` → ConverseStream events.
+ * Frames are split on the prelude's total length and decoded (with CRC checks) by @smithy/eventstream-codec;
+ * dispatch trusts the `:message-type`, `:event-type` and `:exception-type` headers, never the payload's shape.
+ */
+import { EventStreamCodec } from "@smithy/eventstream-codec";
+import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
+import { GatewayError } from "../errors";
+import type { ConverseStreamEvent } from "./converse-types";
+
+const EVENT_TYPES = new Set(["messageStart", "contentBlockStart", "contentBlockDelta", "contentBlockStop", "messageStop", "metadata"]);
+/** Prelude (12) + message CRC (4). */
+const MIN_FRAME = 16;
+/** AWS caps event-stream messages at 16 MiB; anything larger is a corrupt prelude. */
+const MAX_FRAME = 16 * 1024 * 1024;
+
+const decoder = new TextDecoder();
+
+/** A TransformStream from raw response bytes to decoded events. Errors with a GatewayError on exception frames and corruption. */
+export function createEventStreamDecoder(): TransformStream<Uint8Array, ConverseStreamEvent> {
+  const codec = new EventStreamCodec(toUtf8, fromUtf8);
+  let buffer: Uint8Array = new Uint8Array(0);
+
+  return new TransformStream({
+    transform(chunk, controller) {
+      buffer = buffer.length === 0 ? chunk : concat(buffer, chunk);
+      while (buffer.length >= 4) {
+        const total = new DataView(buffer.buffer, buffer.byteOffset, 4).getUint32(0);
+        if (total < MIN_FRAME || total > MAX_FRAME) throw corrupt(`invalid frame length ${total}`);
+        if (buffer.length < total) break;
+        const frame = buffer.subarray(0, total);
+        buffer = buffer.subarray(total);
+        let message;
+        try {
+          message = codec.decode(frame);
+        } catch (err) {
+          throw corrupt(err instanceof Error ? err.message : "undecodable frame");
+        }
+        controller.enqueue(toEvent(message.headers, message.body));
+      }
+    },
+    flush() {
+      if (buffer.length > 0) throw corrupt(`stream ended inside a frame (${buffer.length} bytes left)`);
+    },
+  });
+}
+
+type Headers = Record<string, { type: string; value: unknown }>;
+
+function header(headers: Headers, name: string): string | undefined {
+  const h = headers[name];
+  return h && typeof h.value === "string" ? h.value : undefined;
+}
+
+function toEvent(headers: Headers, body: Uint8Array): ConverseStreamEvent {
+  const messageType = header(headers, ":message-type");
+  if (messageType === "event") {
+    const type = header(headers, ":event-type");
+    if (!type || !EVENT_TYPES.has(type)) throw corrupt(`unknown event type ${JSON.stringify(type ?? null)}`);
+    return { type, body: parsePayload(body) } as ConverseStreamEvent;
+  }
+  if (messageType === "exception") {
+    const payload = safeParse(body);
+    const message = typeof payload?.message === "string" ? payload.message : typeof payload?.Message === "string" ? payload.Message : null;
+    throw GatewayError.fromBedrock(streamExceptionStatus(header(headers, ":exception-type")), header(headers, ":exception-type") ?? null, message);
+  }
+  if (messageType === "error") {
+    throw GatewayError.fromBedrock(500, header(headers, ":error-code") ?? "InternalServerException", header(headers, ":error-message") ?? null);
+  }
+  throw corrupt(`unknown message type ${JSON.stringify(messageType ?? null)}`);
+}
+
+/** HTTP statuses from the service model, used only when the exception type is unknown to the mapper. */
+function streamExceptionStatus(type: string | undefined): number {
+  switch (type) {
+    case "throttlingException":
+      return 429;
+    case "validationException":
+      return 400;
+    case "serviceUnavailableException":
+      return 503;
+    case "modelStreamErrorException":
+      return 424;
+    default:
+      return 500;
+  }
+}
+
+function parsePayload(body: Uint8Array): Record<string, unknown> {
+  const parsed = safeParse(body);
+  if (!parsed) throw corrupt("event payload is not a JSON object");
+  return parsed;
+}
+
+function safeParse(body: Uint8Array): Record<string, any> | null {
+  try {
+    const v = JSON.parse(decoder.decode(body));
+    return v && typeof v === "object" && !Array.isArray(v) ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+function corrupt(detail: string): GatewayError {
+  return GatewayError.upstream(`Bedrock sent a malformed event stream: ${detail}.`, "upstream_malformed_stream");
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}

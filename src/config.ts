@@ -1,0 +1,132 @@
+/**
+ * Configuration: one zod schema, parsed once at the edge from a plain record (process.env, Worker env).
+ * A bad value fails with a ConfigError naming each variable; zod output never reaches clients.
+ */
+import { z } from "zod";
+import { ModelEntrySchema, type ModelEntryInput } from "./catalogue";
+
+const bool = (def: boolean) =>
+  z
+    .union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no", "on", "off", ""])])
+    .optional()
+    .transform((v) => (v === undefined || v === "" ? def : v === true || v === "true" || v === "1" || v === "yes" || v === "on"));
+
+const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .union([z.number(), z.string()])
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === "") return def;
+      const n = typeof v === "number" ? v : Number(v.trim());
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: "custom", message: `must be an integer between ${min} and ${max}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const url = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v.trim() === "") return undefined;
+    try {
+      const u = new URL(v.trim());
+      if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error();
+      return u.toString().replace(/\/$/, "");
+    } catch {
+      ctx.addIssue({ code: "custom", message: "must be an http(s) URL" });
+      return z.NEVER;
+    }
+  });
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
+
+const models = z
+  .string()
+  .optional()
+  .transform((v, ctx): ModelEntryInput[] => {
+    if (v === undefined || v.trim() === "") return [];
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(v);
+    } catch {
+      ctx.addIssue({ code: "custom", message: "must be a JSON array of model entries" });
+      return z.NEVER;
+    }
+    const r = z.array(ModelEntrySchema).safeParse(parsed);
+    if (!r.success) {
+      const i = r.error.issues[0]!;
+      ctx.addIssue({ code: "custom", message: `entry ${i.path.join(".")}: ${i.message}` });
+      return z.NEVER;
+    }
+    return parsed as ModelEntryInput[];
+  });
+
+export const ConfigSchema = z.object({
+  PORT: int(8080, 0, 65535),
+  HOST: z.string().default("0.0.0.0"),
+  /** PostgreSQL URL. Without it the Node/Bun entry points and the CLI use PGlite under DATA_DIR. */
+  DATABASE_URL: optionalString,
+  DATA_DIR: z.string().default("./data"),
+  MIGRATE_ON_START: bool(true),
+  AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, "must be an AWS region such as us-east-1").default("us-east-1"),
+  AWS_ACCESS_KEY_ID: optionalString,
+  AWS_SECRET_ACCESS_KEY: optionalString,
+  AWS_SESSION_TOKEN: optionalString,
+  /** AWS's own per-service endpoint override convention. */
+  AWS_ENDPOINT_URL_BEDROCK_RUNTIME: url,
+  AWS_ENDPOINT_URL_BEDROCK: url,
+  /** JSON array of catalogue entries merged over the defaults (same id replaces). */
+  MODELS: models,
+  /** Allow `model` values that are not in the catalogue (passed to Bedrock as model ids). */
+  ALLOW_UNLISTED_MODELS: bool(true),
+  /** Also list what Bedrock itself offers (ListFoundationModels + ListInferenceProfiles) in GET /v1/models. */
+  LIST_BEDROCK_MODELS: bool(false),
+  /** Let clients send Bedrock-only fields (additionalModelRequestFields, guardrailConfig). */
+  ALLOW_BEDROCK_PASSTHROUGH: bool(false),
+  /** What to do with temperature > 1 (OpenAI allows 0–2, Bedrock 0–1). */
+  TEMPERATURE_ABOVE_ONE: z.enum(["reject", "clamp"]).default("reject"),
+  MAX_BODY_BYTES: int(32 * 1024 * 1024, 1024),
+  UPSTREAM_TIMEOUT_MS: int(120_000, 100),
+  /** Longest silence tolerated inside a stream before it is ended with an error. */
+  STREAM_IDLE_TIMEOUT_MS: int(60_000, 100),
+  UPSTREAM_RETRIES: int(2, 0, 10),
+  SHUTDOWN_TIMEOUT_MS: int(25_000, 0),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+});
+
+export type Config = z.output<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  readonly problems: { variable: string; message: string }[];
+  constructor(problems: { variable: string; message: string }[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join("\n")}`);
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+/** Parses configuration from a flat record of strings (e.g. process.env). Unknown keys are ignored. */
+export function parseConfig(source: Record<string, unknown>): Config {
+  const picked: Record<string, unknown> = {};
+  for (const key of Object.keys(ConfigSchema.shape)) {
+    if (source[key] !== undefined) picked[key] = source[key];
+  }
+  const r = ConfigSchema.safeParse(picked);
+  if (r.success) return r.data;
+  throw new ConfigError(r.error.issues.map((i) => ({ variable: String(i.path[0] ?? "?"), message: i.message })));
+}
+
+/** The runtime endpoint: AWS_ENDPOINT_URL_BEDROCK_RUNTIME or the regional default. */
+export function bedrockRuntimeEndpoint(config: Config): string {
+  return config.AWS_ENDPOINT_URL_BEDROCK_RUNTIME ?? `https://bedrock-runtime.${config.AWS_REGION}.amazonaws.com`;
+}
+
+/** The control-plane endpoint (ListFoundationModels, ListInferenceProfiles). */
+export function bedrockControlEndpoint(config: Config): string {
+  return config.AWS_ENDPOINT_URL_BEDROCK ?? `https://bedrock.${config.AWS_REGION}.amazonaws.com`;
+}

@@ -1,0 +1,38 @@
+import type { Config } from "./config";
+import type { Catalogue } from "./catalogue";
+import type { Db } from "./db/client";
+import type { BedrockClient } from "./bedrock/client";
+import type { Logger } from "./logger";
+import type { ReasoningStore } from "./reasoning-store";
+
+export type Clock = { now(): number };
+export type Ids = { requestId(): string; completionId(): string };
+
+/** Every collaborator the app needs. Runtime entry points build it; tests pass real Postgres/PGlite and a simulator-backed client. */
+export type Deps = {
+  config: Config;
+  db: Db;
+  bedrock: BedrockClient;
+  catalogue: Catalogue;
+  clock: Clock;
+  ids: Ids;
+  /** Keeps work (usage rows) alive after the response: ExecutionContext.waitUntil on Workers, a tracked set on Node/Bun. */
+  waitUntil(promise: Promise<unknown>): void;
+  logger: Logger;
+  reasoningStore: ReasoningStore;
+};
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+const ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+export function randomId(length: number): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(length));
+  let out = "";
+  for (const b of bytes) out += ALPHABET[b % 62];
+  return out;
+}
+
+export const randomIds: Ids = {
+  requestId: () => `req_${randomId(24)}`,
+  completionId: () => `chatcmpl-${randomId(29)}`,
+};

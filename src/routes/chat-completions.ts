@@ -1,0 +1,67 @@
+import type { Hono } from "hono";
+import type { AppEnv } from "../app-env";
+import type { Deps } from "../deps";
+import { jsonBody } from "../http/json-body";
+import { toChatCompletion } from "../translate/converse-to-openai";
+import { ChatCompletionRequestSchema } from "../translate/openai-types";
+import { toConverseRequest } from "../translate/openai-to-converse";
+import { resolveModel } from "./resolve-model";
+import { streamChatCompletion } from "./chat-stream";
+
+export const WARNING_HEADER = "x-gateway-warning";
+
+export function registerChatCompletions(app: Hono<AppEnv>, deps: Deps): void {
+  const body = jsonBody(ChatCompletionRequestSchema, (raw, c) => {
+    // Lets a rejected request's usage row still name the model it asked for.
+    const model = (raw as { model?: unknown } | null)?.model;
+    if (typeof model === "string") c.get("usage").model = model.slice(0, 256);
+  });
+
+  app.post("/v1/chat/completions", ...body, async (c) => {
+    const req = c.req.valid("json");
+    const draft = c.get("usage");
+    const model = resolveModel(deps, req.model, "chat");
+    draft.model = req.model;
+    draft.bedrockModelId = model.bedrockModelId;
+    draft.price = model.price;
+    draft.stream = req.stream === true;
+
+    const now = deps.clock.now();
+    const translated = toConverseRequest(req, {
+      model,
+      allowPassthrough: deps.config.ALLOW_BEDROCK_PASSTHROUGH,
+      temperatureAboveOne: deps.config.TEMPERATURE_ABOVE_ONE,
+      reasoningFor: (id) => deps.reasoningStore.get(id, now),
+    });
+    const warnings = [...translated.warnings];
+    if (translated.thinkingDropped) warnings.push(translated.thinkingDropped);
+    if (warnings.length) c.header(WARNING_HEADER, warnings.join("; ").replace(/[^\x20-\x7e]/g, "?").slice(0, 1024));
+
+    const meta = {
+      id: deps.ids.completionId(),
+      created: Math.floor(now / 1000),
+      model: req.model,
+      jsonToolName: translated.jsonToolName,
+    };
+    const signal = c.req.raw.signal;
+
+    if (draft.stream) {
+      return streamChatCompletion(c, deps, {
+        modelId: model.bedrockModelId,
+        body: translated.body,
+        meta: { ...meta, includeUsage: req.stream_options?.include_usage === true },
+        draft,
+        signal,
+      });
+    }
+
+    const res = await deps.bedrock.converse(model.bedrockModelId, translated.body, signal);
+    const out = toChatCompletion(res, meta);
+    draft.usage = out.usage;
+    draft.stopReason = out.stopReason;
+    if (translated.thinking && out.reasoning.length > 0 && out.toolCallIds.length > 0) {
+      deps.reasoningStore.put(out.toolCallIds, out.reasoning, deps.clock.now());
+    }
+    return c.json(out.completion);
+  });
+}

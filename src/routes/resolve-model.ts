@@ -1,0 +1,20 @@
+import type { ModelEntry } from "../catalogue";
+import { inferModelEntry } from "../catalogue";
+import type { Deps } from "../deps";
+import { GatewayError } from "../errors";
+
+/** Resolves the client's `model` through the catalogue (aliases), or as a raw Bedrock id when unlisted models are allowed. */
+export function resolveModel(deps: Pick<Deps, "catalogue" | "config">, name: string, kind: ModelEntry["kind"]): ModelEntry {
+  const entry = deps.catalogue.resolve(name) ?? (deps.config.ALLOW_UNLISTED_MODELS ? inferModelEntry(name) : undefined);
+  if (!entry) throw GatewayError.modelNotFound(name);
+  if (entry.kind !== kind) {
+    throw GatewayError.invalidRequest(
+      "model",
+      kind === "chat"
+        ? `The model \`${name}\` is an embedding model and cannot be used with /v1/chat/completions.`
+        : `The model \`${name}\` is not an embedding model.`,
+      "model_not_supported",
+    );
+  }
+  return entry;
+}

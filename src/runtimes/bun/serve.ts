@@ -1,0 +1,70 @@
+import type { Config } from "../../config";
+import type { Gateway } from "../node/boot";
+
+// The slice of Bun's API this file uses, so the project needs no @types/bun (Bun is a dev dependency only).
+type BunServer = { readonly port: number; readonly hostname: string; stop(closeActiveConnections?: boolean): Promise<void> };
+type BunServeOptions = {
+  fetch(request: Request, server: BunServer): Response | Promise<Response>;
+  port: number;
+  hostname: string;
+  idleTimeout: number;
+};
+declare const Bun: { serve(options: BunServeOptions): BunServer; readonly version: string };
+
+/** Bun's idle timeout is capped at 255 s; 0 turns it off. */
+const BUN_MAX_IDLE_SECONDS = 255;
+
+/**
+ * Bun closes a connection that stays silent for `idleTimeout` seconds, including one whose response is still
+ * being computed or streamed. The gateway bounds every upstream wait itself, so the socket must outlive the
+ * longest silence it allows: all attempts of a non-streaming call (each up to UPSTREAM_TIMEOUT_MS, with up to
+ * 2 s backoff between) and the gap between stream events (STREAM_IDLE_TIMEOUT_MS). When that exceeds Bun's
+ * cap (it does with the defaults) the timeout is turned off and the gateway's own limits apply.
+ */
+export function bunIdleTimeoutSeconds(config: Config): number {
+  const attempts = config.UPSTREAM_RETRIES + 1;
+  const longestSilenceMs = Math.max(attempts * config.UPSTREAM_TIMEOUT_MS + config.UPSTREAM_RETRIES * 2_000, config.STREAM_IDLE_TIMEOUT_MS);
+  const seconds = Math.ceil(longestSilenceMs / 1000) + 10;
+  return seconds > BUN_MAX_IDLE_SECONDS ? 0 : seconds;
+}
+
+/** Serves the gateway with Bun.serve and wires SIGTERM/SIGINT to a bounded, graceful drain (as serveOnNode does). */
+export function serveOnBun(gw: Gateway, port: number, host: string): { url: string; stop: () => Promise<void> } {
+  const server = Bun.serve({ fetch: (request) => gw.app.fetch(request), port, hostname: host, idleTimeout: bunIdleTimeoutSeconds(gw.config) });
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${server.port}`;
+
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      const started = Date.now();
+      gw.logger.info("shutting down: no new connections, draining open requests", { timeoutMs: gw.config.SHUTDOWN_TIMEOUT_MS });
+      // stop() without force stops listening and resolves once in-flight requests (open streams included) are done.
+      const drained = server.stop(false).then(() => false);
+      const timedOut = await Promise.race([drained, delay(gw.config.SHUTDOWN_TIMEOUT_MS).then(() => true)]);
+      if (timedOut) {
+        gw.logger.warn("drain timeout reached: closing remaining connections");
+        await server.stop(true);
+      }
+      const left = await gw.pending.drain(Math.max(1000, gw.config.SHUTDOWN_TIMEOUT_MS - (Date.now() - started)));
+      if (left > 0) gw.logger.error("usage writes still pending at exit", { count: left });
+      await gw.database.close();
+      gw.logger.info("stopped");
+    })());
+
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.once(signal, () => {
+      stop().then(
+        () => process.exit(0),
+        (err) => {
+          gw.logger.error("shutdown failed", { error: err });
+          process.exit(1);
+        },
+      );
+    });
+  }
+  return { url, stop };
+}
+
+function delay(ms: number) {
+  return new Promise((r) => setTimeout(r, ms));
+}

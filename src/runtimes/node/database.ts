@@ -1,0 +1,158 @@
+// The database choice for Node: Postgres through postgres.js when DATABASE_URL is set, otherwise PGlite
+// in DATA_DIR/pglite. A gateway can serve its PGlite over the Postgres protocol (pglite-socket) so the CLI
+// and psql reach the same data while it runs; see pglite-lock.ts and pglite-share.ts.
+import { mkdirSync } from "node:fs";
+import { PGlite } from "@electric-sql/pglite";
+import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import postgres from "postgres";
+import type { Config } from "../../config";
+import type { Db } from "../../db/client";
+import { dbFromPostgresJs } from "../../db/connect";
+import * as schema from "../../db/schema";
+import type { Logger } from "../../logger";
+import { pgliteDataPath, removePgliteUrl, tryLockPgliteFolder, writePgliteUrl, type FolderHolder } from "./pglite-lock";
+import { shareWithSocketClients } from "./pglite-share";
+
+export type DatabaseKind = "postgres" | "pglite" | "pglite-socket";
+
+export type OpenDatabaseOptions = {
+  /** Serve the PGlite folder on 127.0.0.1 for the CLI and psql (gateway processes). Ignored with DATABASE_URL. */
+  serveSocket?: boolean;
+  /** Port for the socket; 0 or absent picks a free one. */
+  socketPort?: number;
+  /** postgres.js pool size with DATABASE_URL (default 10). */
+  poolMax?: number;
+  /** How long to wait for another process (e.g. a CLI command) to let go of the PGlite folder. */
+  lockTimeoutMs?: number;
+};
+
+export type Database = {
+  db: Db;
+  /** postgres: DATABASE_URL; pglite: this process owns the folder; pglite-socket: through a running gateway. */
+  kind: DatabaseKind;
+  /** The loopback URL of the served PGlite (when serving), or the one we connected through. */
+  databaseUrl?: string;
+  close(): Promise<void>;
+};
+
+export class DatabaseInUseError extends Error {
+  constructor(dataDir: string, holder: FolderHolder, detail: string) {
+    super(
+      `The PGlite data folder ${pgliteDataPath(dataDir)} is in use by process ${holder.pid} on ${holder.host} ${detail}. ` +
+        "Stop that process, set DATABASE_URL, or run the gateway (which serves the folder to the CLI).",
+    );
+    this.name = "DatabaseInUseError";
+  }
+}
+
+export async function openDatabase(config: Config, logger: Logger, opts: OpenDatabaseOptions = {}): Promise<Database> {
+  if (config.DATABASE_URL) return openPostgres(config.DATABASE_URL, opts.poolMax ?? 10, logger);
+  const dataDir = config.DATA_DIR;
+  const deadline = Date.now() + (opts.lockTimeoutMs ?? 5_000);
+  for (;;) {
+    const lock = tryLockPgliteFolder(dataDir);
+    if ("release" in lock) {
+      try {
+        return await openPgliteFolder(dataDir, lock.release, logger, opts);
+      } catch (err) {
+        lock.release();
+        throw err;
+      }
+    }
+    if (lock.holder.url && !opts.serveSocket) return connectThroughSocket(lock.holder.url, dataDir, lock.holder, logger);
+    if (Date.now() >= deadline) {
+      throw new DatabaseInUseError(dataDir, lock.holder, opts.serveSocket ? "" : "and not served over a socket");
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function openPostgres(url: string, max: number, logger: Logger): Promise<Database> {
+  const client = postgres(url, { max, onnotice: () => {} });
+  logger.debug("database: postgres", { poolMax: max });
+  return {
+    db: dbFromPostgresJs(client),
+    kind: "postgres",
+    close: () => client.end({ timeout: 5 }),
+  };
+}
+
+async function openPgliteFolder(
+  dataDir: string,
+  releaseLock: () => void,
+  logger: Logger,
+  opts: OpenDatabaseOptions,
+): Promise<Database> {
+  const folder = pgliteDataPath(dataDir);
+  mkdirSync(folder, { recursive: true });
+  const pg = await PGlite.create(folder);
+  const db = drizzlePglite({ client: pg, schema }) as unknown as Db;
+  if (!opts.serveSocket) {
+    logger.debug("database: pglite", { folder });
+    const close = closeOnce(async () => {
+      await pg.close();
+      releaseLock();
+    });
+    return { db, kind: "pglite", close };
+  }
+
+  const shared = shareWithSocketClients(pg);
+  // maxConnections 1: PGlite is a single session, and interleaving two clients' transactions would mix them.
+  const server = new PGLiteSocketServer({ db: shared.forSocket, host: "127.0.0.1", port: opts.socketPort ?? 0, maxConnections: 1 });
+  try {
+    await server.start();
+  } catch (err) {
+    await pg.close();
+    throw err;
+  }
+  // pglite-socket accepts any user and database name; the session is always postgres/postgres.
+  const url = `postgres://postgres@${server.getServerConn()}/postgres`;
+  writePgliteUrl(dataDir, url);
+  logger.info("database: pglite served on loopback", { folder, url });
+  return {
+    db,
+    kind: "pglite",
+    databaseUrl: url,
+    close: closeOnce(async () => {
+      removePgliteUrl(dataDir);
+      await server.stop();
+      await shared.reset();
+      await pg.close();
+      releaseLock();
+    }),
+  };
+}
+
+async function connectThroughSocket(url: string, dataDir: string, holder: FolderHolder, logger: Logger): Promise<Database> {
+  // One connection: the socket serves one client at a time. Unnamed statements only (prepare: false), so
+  // nothing this process prepares outlives it in the gateway's single PGlite session.
+  const client = postgres(url, { max: 1, prepare: false, onnotice: () => {}, connect_timeout: 5 });
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    try {
+      await client`select 1`;
+      break;
+    } catch (err) {
+      // "Too many connections": another CLI command holds the socket's single slot; it will not be long.
+      if (Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200));
+        continue;
+      }
+      await client.end({ timeout: 1 });
+      throw new DatabaseInUseError(dataDir, holder, `and its socket ${url} did not answer (${(err as Error).message})`);
+    }
+  }
+  logger.debug("database: pglite through a running gateway", { url });
+  return {
+    db: dbFromPostgresJs(client),
+    kind: "pglite-socket",
+    databaseUrl: url,
+    close: () => client.end({ timeout: 5 }),
+  };
+}
+
+function closeOnce(fn: () => Promise<void>): () => Promise<void> {
+  let done: Promise<void> | undefined;
+  return () => (done ??= fn());
+}

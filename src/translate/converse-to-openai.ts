@@ -1,0 +1,74 @@
+/**
+ * Converse response → `chat.completion` (MAPPING b.3).
+ */
+import type { ConverseResponse, ReasoningContentBlock } from "../bedrock/converse-types";
+import { GatewayError } from "../errors";
+import type { ChatCompletion, ChatCompletionMessage, ChatCompletionMessageToolCall, FinishReason } from "./openai-types";
+import { mapStopReason } from "./stop-reason";
+import { normalizeUsage, toOpenAIUsage, type NormalizedUsage } from "./usage";
+
+export type CompletionMeta = { id: string; created: number; model: string; jsonToolName?: string };
+
+export type TranslatedCompletion = {
+  completion: ChatCompletion;
+  /** Reasoning blocks (with signatures / redacted data) for the gateway to keep for the next turn. */
+  reasoning: ReasoningContentBlock[];
+  /** Ids of the tool calls returned to the client: the keys under which `reasoning` should be kept. */
+  toolCallIds: string[];
+  /** Bedrock's raw stop reason, for usage/audit records. */
+  stopReason: string | null;
+  usage: NormalizedUsage;
+};
+
+/**
+ * Builds the OpenAI response. Text blocks are concatenated with "" (the only rule consistent with streaming);
+ * with `jsonToolName`, that tool's input becomes the content and the finish reason `stop`.
+ * Throws a 502 `upstream_invalid_response` when Bedrock answered without an output message.
+ */
+export function toChatCompletion(res: ConverseResponse, meta: CompletionMeta): TranslatedCompletion {
+  const message = res.output?.message;
+  if (!message || !Array.isArray(message.content)) {
+    throw GatewayError.upstream("Bedrock returned a response without an output message.", "upstream_invalid_response");
+  }
+  let text = "";
+  let reasoningText = "";
+  let jsonContent: string | undefined;
+  const reasoning: ReasoningContentBlock[] = [];
+  const toolCalls: ChatCompletionMessageToolCall[] = [];
+  for (const block of message.content) {
+    if ("text" in block && typeof block.text === "string") text += block.text;
+    else if ("toolUse" in block) {
+      const args = JSON.stringify(block.toolUse.input ?? {});
+      if (meta.jsonToolName !== undefined && block.toolUse.name === meta.jsonToolName) jsonContent ??= args;
+      else toolCalls.push({ id: block.toolUse.toolUseId, type: "function", function: { name: block.toolUse.name, arguments: args } });
+    } else if ("reasoningContent" in block) {
+      const r = block.reasoningContent;
+      if ("reasoningText" in r && r.reasoningText) reasoningText += r.reasoningText.text;
+      reasoning.push(r);
+    }
+  }
+
+  // In JSON mode the tool input is the whole answer; text the model wrote around the call is dropped.
+  const content = jsonContent ?? (text !== "" || toolCalls.length === 0 ? text : null);
+  const msg: ChatCompletionMessage = { role: "assistant", content, refusal: null };
+  if (toolCalls.length > 0) msg.tool_calls = toolCalls;
+  if (reasoningText !== "") msg.reasoning_content = reasoningText;
+
+  const usage = normalizeUsage(res.usage);
+  const stopReason = typeof res.stopReason === "string" ? res.stopReason : null;
+  const completion: ChatCompletion = {
+    id: meta.id,
+    object: "chat.completion",
+    created: meta.created,
+    model: meta.model,
+    choices: [{ index: 0, message: msg, logprobs: null, finish_reason: finishReason(stopReason, jsonContent !== undefined, toolCalls.length) }],
+    usage: toOpenAIUsage(usage),
+  };
+  return { completion, reasoning, toolCallIds: toolCalls.map((c) => c.id), stopReason, usage };
+}
+
+/** JSON-mode answers end with `stop` unless the model also called real tools. Shared with the stream translator. */
+export function finishReason(stopReason: string | null, answeredViaJsonTool: boolean, toolCallCount: number): FinishReason {
+  if (answeredViaJsonTool && toolCallCount === 0 && stopReason === "tool_use") return "stop";
+  return mapStopReason(stopReason);
+}

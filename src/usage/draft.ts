@@ -1,0 +1,87 @@
+/**
+ * The usage row of one authenticated request, filled in as the request proceeds and written exactly once,
+ * when the response (or the stream) ends, fails or is abandoned by the client.
+ */
+import type { ModelEntry } from "../catalogue";
+import type { Deps } from "../deps";
+import type { UsageRow } from "../db/usage";
+import { insertUsage } from "../db/usage";
+import { costUsd, type NormalizedUsage } from "../translate/usage";
+
+export type UsageEndpoint = "chat.completions" | "embeddings";
+
+export type UsageDraft = {
+  requestId: string;
+  keyId: string;
+  userEmail: string;
+  team: string | null;
+  endpoint: UsageEndpoint;
+  model: string | null;
+  bedrockModelId: string | null;
+  price: ModelEntry["price"] | null;
+  stream: boolean;
+  startedAt: number;
+  ttftMs: number | null;
+  usage: NormalizedUsage | null;
+  /** Token counts were estimated (the upstream never reported them). */
+  estimated: boolean;
+  stopReason: string | null;
+  /** A stream owns the row now and settles it when it ends. */
+  deferred: boolean;
+  settled: boolean;
+};
+
+export type UsageOutcome = { status: "ok" | "error" | "aborted"; httpStatus: number; errorCode: string | null };
+
+export function toUsageRow(d: UsageDraft, outcome: UsageOutcome, now: number): UsageRow {
+  const u = d.usage ?? { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+  return {
+    requestId: d.requestId,
+    keyId: d.keyId,
+    userEmail: d.userEmail,
+    team: d.team,
+    endpoint: d.endpoint,
+    model: d.model ?? "",
+    bedrockModelId: d.bedrockModelId,
+    stream: d.stream,
+    status: outcome.status,
+    httpStatus: outcome.httpStatus,
+    errorCode: outcome.errorCode,
+    stopReason: d.stopReason,
+    inputTokens: u.inputTokens,
+    outputTokens: u.outputTokens,
+    cacheReadTokens: u.cacheReadTokens,
+    cacheWriteTokens: u.cacheWriteTokens,
+    estimated: d.estimated,
+    costUsd: d.price ? costUsd(u, d.price) : 0,
+    latencyMs: Math.max(0, Math.round(now - d.startedAt)),
+    ttftMs: d.ttftMs,
+    createdAt: new Date(d.startedAt),
+  };
+}
+
+const RETRY_DELAYS_MS = [100, 400, 1500, 4000];
+
+/** Settles the draft once: builds the row and writes it off the response path (deps.waitUntil), retrying transient DB failures. */
+export function settleUsage(deps: Pick<Deps, "db" | "clock" | "logger" | "waitUntil">, draft: UsageDraft, outcome: UsageOutcome): void {
+  if (draft.settled) return;
+  draft.settled = true;
+  const row = toUsageRow(draft, outcome, deps.clock.now());
+  deps.waitUntil(writeWithRetry(deps, row));
+}
+
+async function writeWithRetry(deps: Pick<Deps, "db" | "logger">, row: UsageRow): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await insertUsage(deps.db, row);
+      return;
+    } catch (err) {
+      if (attempt >= RETRY_DELAYS_MS.length) {
+        // The row is logged (no prompt, no key) so an operator can replay it; the insert is idempotent on request_id.
+        deps.logger.error("usage row could not be written", { usage: row, error: err instanceof Error ? err.message : String(err) });
+        return;
+      }
+      await new Promise((r) => setTimeout(r, RETRY_DELAYS_MS[attempt]));
+    }
+  }
+}

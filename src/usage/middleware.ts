@@ -1,0 +1,40 @@
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../app-env";
+import type { Deps } from "../deps";
+import { GatewayError } from "../errors";
+import { settleUsage, type UsageDraft, type UsageEndpoint, type UsageOutcome } from "./draft";
+
+/** Opens the usage draft of an authenticated request and settles it when a non-streaming response is ready. */
+export function usageTracking(deps: Deps, endpoint: UsageEndpoint): MiddlewareHandler<AppEnv> {
+  return async function usageTracking(c, next) {
+    const key = c.get("apiKey");
+    const draft: UsageDraft = {
+      requestId: c.get("requestId"),
+      keyId: key.id,
+      userEmail: key.user,
+      team: key.team ?? null,
+      endpoint,
+      model: null,
+      bedrockModelId: null,
+      price: null,
+      stream: false,
+      startedAt: deps.clock.now(),
+      ttftMs: null,
+      usage: null,
+      estimated: false,
+      stopReason: null,
+      deferred: false,
+      settled: false,
+    };
+    c.set("usage", draft);
+    await next();
+    if (!draft.deferred) settleUsage(deps, draft, outcomeOf(c.res.status, c.error));
+  };
+}
+
+export function outcomeOf(httpStatus: number, error: unknown): UsageOutcome {
+  const code = error instanceof GatewayError ? error.code ?? error.type : error ? "internal_error" : null;
+  if (httpStatus === 499) return { status: "aborted", httpStatus, errorCode: code ?? "client_closed_request" };
+  if (httpStatus >= 400) return { status: "error", httpStatus, errorCode: code ?? `http_${httpStatus}` };
+  return { status: "ok", httpStatus, errorCode: null };
+}

@@ -1,0 +1,83 @@
+/**
+ * Global setup of the e2e projects: builds dist/, starts the Bedrock simulator and one gateway process on
+ * the project's runtime (node, bun, workerd; node-pglite uses embedded PGlite instead of Postgres),
+ * and hands the URLs to the tests through `inject`.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { TestProject } from "vitest/node";
+import { SIM_CREDENTIALS, startSimulator } from "../../sim/server";
+import { ensureTestDatabase, testDatabaseUrl } from "./db";
+import { ROOT, startGatewayProcess, type Runtime } from "./gateway-process";
+
+export type E2EContext = { runtime: string; baseURL: string; gatewayURL: string; simURL: string; databaseUrl: string; database: "postgres" | "pglite" };
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    e2e: E2EContext;
+    runtime: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const name = project.name.replace(/^e2e-/, "");
+  const pglite = name.endsWith("-pglite");
+  const runtime = name.replace(/-pglite$/, "") as Runtime;
+
+  execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: "inherit" });
+  const sim = await startSimulator({ port: 0, credentials: [SIM_CREDENTIALS] });
+
+  let dataDir: string | null = null;
+  let databaseUrl: string;
+  const env: Record<string, string> = {
+    AWS_ENDPOINT_URL_BEDROCK_RUNTIME: sim.url,
+    AWS_ENDPOINT_URL_BEDROCK: sim.url,
+    AWS_ACCESS_KEY_ID: SIM_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: SIM_CREDENTIALS.secretAccessKey,
+    AWS_REGION: "us-east-1",
+    LOG_LEVEL: "warn",
+    LIST_BEDROCK_MODELS: "true",
+    STREAM_IDLE_TIMEOUT_MS: "3000",
+    UPSTREAM_TIMEOUT_MS: "5000",
+    SHUTDOWN_TIMEOUT_MS: "5000",
+  };
+  if (pglite) {
+    dataDir = mkdtempSync(path.join(tmpdir(), "bgw-e2e-pglite-"));
+    env.DATA_DIR = dataDir;
+  } else {
+    await ensureTestDatabase();
+    databaseUrl = testDatabaseUrl();
+    env.DATABASE_URL = databaseUrl;
+    if (runtime === "workerd") {
+      // The Worker never migrates: apply them first, as the README tells operators to.
+      execFileSync(process.execPath, ["dist/cli.js", "migrate"], { cwd: ROOT, env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: "inherit" });
+    }
+  }
+
+  const gateway = await startGatewayProcess(runtime, env);
+  if (pglite) {
+    const urlFile = path.join(dataDir!, "pglite.url");
+    if (!existsSync(urlFile)) throw new Error(`the PGlite gateway did not write ${urlFile}`);
+    databaseUrl = readFileSync(urlFile, "utf8").trim();
+  }
+
+  project.provide("e2e", {
+    runtime: project.name,
+    baseURL: `${gateway.url}/v1`,
+    gatewayURL: gateway.url,
+    simURL: sim.url,
+    databaseUrl: databaseUrl!,
+    database: pglite ? "pglite" : "postgres",
+  });
+
+  return async () => {
+    const code = await gateway.stop("SIGTERM");
+    await sim.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    if (code !== 0 && code !== null && runtime !== "workerd") {
+      throw new Error(`${runtime} gateway exited with ${code} on SIGTERM\n${gateway.logs().slice(-3000)}`);
+    }
+  };
+}

@@ -1,0 +1,93 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_JSON_TOOL_NAME, JSON_OBJECT_INSTRUCTION } from "../../../src/translate/response-format";
+import { CLAUDE, CLAUDE37, model, PLAIN, translate } from "./helpers";
+
+const q = [{ role: "system", content: "sys" }, { role: "user", content: "q" }];
+const schema = { type: "object", properties: { name: { type: "string" } }, required: ["name"], additionalProperties: false };
+const jsonSchema = (extra: Record<string, unknown> = {}) => ({ type: "json_schema", json_schema: { name: "person", schema, ...extra } });
+
+describe("response_format", () => {
+  it.each([[undefined], [{ type: "text" }]])("%j → no change", (response_format) => {
+    const out = translate({ messages: q, response_format }, CLAUDE);
+    expect(out.body.system).toEqual([{ text: "sys" }]);
+    expect(out.body.outputConfig).toBeUndefined();
+    expect(out.jsonToolName).toBeUndefined();
+  });
+
+  it.each([
+    ["native model", CLAUDE],
+    ["tool model", PLAIN],
+  ])("json_object → system instruction appended (%s)", (_name, m) => {
+    const out = translate({ messages: q, response_format: { type: "json_object" } }, m);
+    expect(out.body.system).toEqual([{ text: "sys" }, { text: JSON_OBJECT_INSTRUCTION }]);
+    expect(out.body.outputConfig).toBeUndefined();
+    expect(out.body.toolConfig).toBeUndefined();
+  });
+
+  it("json_schema on a native model → outputConfig.textFormat with the schema as a JSON string", () => {
+    const out = translate({ messages: q, response_format: jsonSchema({ description: "A person", strict: true }) }, CLAUDE);
+    expect(out.body.outputConfig).toEqual({
+      textFormat: { type: "json_schema", structure: { jsonSchema: { schema: JSON.stringify(schema), name: "person", description: "A person" } } },
+    });
+    expect(out.jsonToolName).toBeUndefined();
+    expect(out.body.toolConfig).toBeUndefined();
+  });
+
+  it("json_schema with native output and effort together", () => {
+    const m = model({ reasoning: "output-effort", structuredOutput: "native" });
+    const out = translate({ messages: q, response_format: jsonSchema(), reasoning_effort: "high" }, m);
+    expect(out.body.outputConfig).toEqual({
+      textFormat: { type: "json_schema", structure: { jsonSchema: { schema: JSON.stringify(schema), name: "person" } } },
+      effort: "high",
+    });
+  });
+
+  it("json_schema on a tool model → forced tool named after the schema", () => {
+    const out = translate({ messages: q, response_format: jsonSchema() }, PLAIN);
+    expect(out.jsonToolName).toBe("person");
+    expect(out.body.toolConfig).toEqual({
+      tools: [{ toolSpec: { name: "person", description: "Give the final answer as this tool's input, a JSON object matching the schema.", inputSchema: { json: schema } } }],
+      toolChoice: { tool: { name: "person" } },
+    });
+  });
+
+  it.each([
+    ["invalid characters sanitized", "my schema.v1", "my_schema_v1"],
+    ["nothing usable → default", "***", DEFAULT_JSON_TOOL_NAME],
+  ])("tool name: %s", (_name, name, expected) => {
+    expect(translate({ messages: q, response_format: { type: "json_schema", json_schema: { name } } }, PLAIN).jsonToolName).toBe(expected);
+  });
+
+  it("missing schema → permissive object schema", () => {
+    const out = translate({ messages: q, response_format: { type: "json_schema", json_schema: { name: "x" } } }, PLAIN);
+    expect(out.body.toolConfig!.tools[0]).toMatchObject({ toolSpec: { inputSchema: { json: { type: "object" } } } });
+  });
+
+  it("with the client's tools: JSON tool added, toolChoice any, no name clash", () => {
+    const tools = [{ type: "function", function: { name: "person" } }];
+    const out = translate({ messages: q, tools, response_format: jsonSchema() }, PLAIN);
+    expect(out.jsonToolName).toBe("person_2");
+    expect(out.body.toolConfig!.tools.map((t) => ("toolSpec" in t ? t.toolSpec.name : "cachePoint"))).toEqual(["person", "person_2"]);
+    expect(out.body.toolConfig!.toolChoice).toEqual({ any: {} });
+  });
+
+  it("with the client's tools and tool_choice none: only the JSON tool, forced", () => {
+    const tools = [{ type: "function", function: { name: "lookup" } }];
+    const out = translate({ messages: q, tools, tool_choice: "none", response_format: jsonSchema() }, PLAIN);
+    expect(out.body.toolConfig).toEqual({ tools: [expect.objectContaining({ toolSpec: expect.objectContaining({ name: "person" }) })], toolChoice: { tool: { name: "person" } } });
+  });
+
+  it("model without tools or native output → system instruction with the schema", () => {
+    const out = translate({ messages: q, response_format: jsonSchema() }, model({ tools: false }));
+    expect(out.body.system).toEqual([{ text: "sys" }, { text: `${JSON_OBJECT_INSTRUCTION} It must conform to this JSON schema:\n${JSON.stringify(schema)}` }]);
+    expect(out.body.toolConfig).toBeUndefined();
+    expect(out.jsonToolName).toBeUndefined();
+  });
+
+  it("tool emulation with extended thinking: tool offered, not forced, with a warning", () => {
+    const out = translate({ messages: q, response_format: jsonSchema(), reasoning_effort: "low" }, CLAUDE37);
+    expect(out.jsonToolName).toBe("person");
+    expect(out.body.toolConfig!.toolChoice).toBeUndefined();
+    expect(out.warnings).toContain("tool_choice forcing a tool is not allowed with extended thinking: sent as auto");
+  });
+});
