@@ -27,17 +27,20 @@ export function workerVars(env, names) {
 }
 
 /**
- * Serialises vars in the dotenv syntax wrangler reads. Each value is quoted with a quote character it does not
- * contain (dotenv keeps single- and back-quoted values literally, and supports multi-line quoted values).
+ * Serialises vars in the dotenv syntax wrangler reads for --env-file: dotenv, then dotenv-expand (so `$NAME`
+ * would be substituted). Each value is quoted with a quote character it does not contain (dotenv keeps single-
+ * and back-quoted values literally, multi-line included), and every `$` is escaped as `\$`, which dotenv-expand
+ * leaves alone and then turns back into `$`.
  */
 export function toDotenv(vars) {
   let out = "";
   for (const [name, value] of Object.entries(vars)) {
+    // Double quotes come last: dotenv rewrites \n and \r inside them.
     const quote = ["'", "`", '"'].find((q) => !value.includes(q));
-    if (!quote || (quote === '"' && /\\|\n/.test(value))) {
-      throw new Error(`${name}: the value contains ', \` and " (or " with backslashes or newlines) and cannot be passed to wrangler dev`);
+    if (!quote || (quote === '"' && value.includes("\\"))) {
+      throw new Error(`${name}: a value containing ', \` and " (and a backslash) cannot be passed to wrangler dev; set it in wrangler.toml [vars]`);
     }
-    out += `${name}=${quote}${value}${quote}\n`;
+    out += `${name}=${quote}${value.replaceAll("$", "\\$")}${quote}\n`;
   }
   return out;
 }

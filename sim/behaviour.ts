@@ -20,9 +20,12 @@
  *   4. outputConfig.textFormat json_schema: the text is the JSON of a value valid against the schema (every property).
  *   5. [sim:words=N]: N words cycling through WORDS.   6. [sim:unicode]: UNICODE_SAMPLE.
  *   7. Otherwise `You said: <text>` (or `You sent no text.`), then ` I received N image(s): png (68 bytes), ...`
- *      and ` I received N document(s): name (pdf), ...` for attachments of the last user message.
+ *      and ` I received N document(s): name (pdf), ...` for attachments of the last user message. When a system
+ *      block contains "JSON" (an instruction to answer in JSON), that sentence is wrapped as `{"reply": "..."}`.
  * Thinking enabled: the reply starts with a reasoningContent block, `Considering the request: "<first 60 chars>".
- * I will answer directly.` (or `I will call <tool>.`), signed with HMAC-SHA256 (sim/reasoning.ts).
+ * I will answer directly.` (or `I will call <tool>.`), signed with HMAC-SHA256 (sim/reasoning.ts). Like Claude
+ * without interleaved thinking, a reply that continues a turn (after tool results) has no new reasoning block,
+ * unless additionalModelRequestFields.anthropic_beta holds "interleaved-thinking-2025-05-14".
  * Then: the earliest stopSequence found in a text block cuts it → `stop_sequence`; output beyond maxTokens
  * (default: the model's maximum) is cut (toolUse blocks that do not fit are dropped) → `max_tokens`;
  * [sim:stop=REASON] overrides the stopReason.
@@ -34,6 +37,7 @@ import { signReasoning } from "./reasoning";
 import { sampleFromSchema } from "./schema-sample";
 import { charCount, countTokens, type InputUsage } from "./usage";
 import type { ValidRequest } from "./validate";
+import { currentTurnStart } from "./validate-thinking";
 import type { Block, Message, ToolSpec } from "./wire";
 
 export const WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliett", "kilo", "lima", "mike", "november", "oscar", "papa"];
@@ -128,8 +132,9 @@ function mainBlocks(ctx: ReplyContext): ReplyBlock[] {
   if (req.jsonSchema !== undefined) return [{ text: JSON.stringify(sampleFromSchema(req.jsonSchema, { allProperties: true, text: "sample" })) }];
   if (directives.words !== undefined) return [{ text: Array.from({ length: directives.words }, (_, i) => WORDS[i % WORDS.length]).join(" ") }];
   if (directives.unicode) return [{ text: UNICODE_SAMPLE }];
-  const said = ctx.cleanedText ? `You said: ${ctx.cleanedText}` : "You sent no text.";
-  return [{ text: said + describeAttachments(last) }];
+  const said = (ctx.cleanedText ? `You said: ${ctx.cleanedText}` : "You sent no text.") + describeAttachments(last);
+  const wantsJson = (req.body.system ?? []).some((s) => s.text?.includes("JSON"));
+  return [{ text: wantsJson ? JSON.stringify({ reply: said }) : said }];
 }
 
 function reasoningBlock(ctx: ReplyContext, blocks: ReplyBlock[]): ReplyBlock {
@@ -176,7 +181,9 @@ function limit(blocks: ReplyBlock[], stopSequences: string[], maxTokens: number)
 
 export function generateReply(ctx: ReplyContext): Reply {
   const main = mainBlocks(ctx);
-  const all = ctx.req.thinking ? [reasoningBlock(ctx, main), ...main] : main;
+  const t = ctx.req.thinking;
+  const continuing = currentTurnStart(ctx.req.body.messages) < ctx.req.body.messages.length;
+  const all = t && (t.interleaved || !continuing) ? [reasoningBlock(ctx, main), ...main] : main;
   const inf = ctx.req.body.inferenceConfig ?? {};
   const limited = limit(all, inf.stopSequences ?? [], inf.maxTokens ?? ctx.model.maxOutputTokens);
   const natural = main.some((b) => "toolUse" in b) ? "tool_use" : "end_turn";

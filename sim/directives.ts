@@ -2,6 +2,7 @@
  * Test hooks: `[sim:name]` or `[sim:name=value]` anywhere in the text of the LAST user message (text blocks and
  * text inside toolResult blocks), so any client that can send a prompt can trigger them. They are removed from the
  * text the simulator echoes. An unknown or malformed directive is a 400 ValidationException, so typos fail loudly.
+ * InvokeModel (embeddings) honours error, fail-first and ttfb in `inputText` / `texts` (removed before embedding).
  *
  *   error=Name                       fail with that exception (service model status, or a 403 auth error)
  *   fail-first=N:Name[:nonce]        fail the first N requests carrying this exact directive text, then succeed

@@ -8,6 +8,7 @@ import type { SimModel } from "./models";
 import type { SimRequestLog, SimState } from "./state";
 import { replyEvents, sleep, writeStream } from "./stream";
 import { validateConverse } from "./validate";
+import { isObj } from "./wire";
 
 export type OperationContext = {
   res: ServerResponse;
@@ -100,9 +101,26 @@ export async function converse(ctx: OperationContext, streaming: boolean): Promi
   }
 }
 
+/** Embedding texts may carry [sim:error], [sim:fail-first] and [sim:ttfb] too; they are removed before embedding. */
+function embeddingDirectives(raw: unknown): { directives: Directives; body: unknown } {
+  if (!isObj(raw)) return { directives: {}, body: raw };
+  if (typeof raw.inputText === "string") {
+    const { directives, cleaned } = parseDirectives([raw.inputText]);
+    return { directives, body: { ...raw, inputText: cleaned[0] } };
+  }
+  if (Array.isArray(raw.texts) && raw.texts.every((t) => typeof t === "string")) {
+    const { directives, cleaned } = parseDirectives(raw.texts as string[]);
+    return { directives, body: { ...raw, texts: cleaned } };
+  }
+  return { directives: {}, body: raw };
+}
+
 export async function invoke(ctx: OperationContext): Promise<void> {
-  const raw = requireJson(ctx);
-  const result = invokeEmbedding(ctx.model, raw);
+  const { directives, body } = embeddingDirectives(requireJson(ctx));
+  if (await waitTtfb(ctx, directives.ttfbMs)) return;
+  const failure = simulatedFailure(directives, ctx.state);
+  if (failure) throw failure;
+  const result = invokeEmbedding(ctx.model, body);
   sendJson(ctx.res, 200, result.body, {
     "X-Amzn-Bedrock-Input-Token-Count": result.inputTokens,
     "X-Amzn-Bedrock-Invocation-Latency": Date.now() - ctx.startedAt,

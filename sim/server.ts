@@ -3,7 +3,7 @@
  * Behaviour: sim/behaviour.ts (replies, tokens), sim/directives.ts (test hooks), sim/validate.ts (validation),
  * sim/sigv4.ts (signature checks), sim/stream.ts (event-stream frames and faults).
  * Routes: POST /model/{modelId}/converse | converse-stream | invoke; GET /foundation-models[/{id}],
- * /inference-profiles[/{id}]; unsigned GET /__sim/stats, GET /__sim/requests, POST /__sim/reset.
+ * /inference-profiles[/{id}]; unsigned GET /__sim/stats, GET /__sim/requests, POST /__sim/reset, POST /__sim/clock.
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -28,6 +28,8 @@ export type SimulatorOptions = {
   credentials?: Credential[];
   /** Default true. */
   verifySignatures?: boolean;
+  /** Shifts the simulator's clock for the SigV4 5-minute check (e.g. ±6 min to test skew). Default 0. */
+  clockOffsetMs?: number;
 };
 
 export const SIM_CREDENTIALS = { accessKeyId: "AKIASIMULATOR000000", secretAccessKey: "simulator-secret-access-key" };
@@ -39,6 +41,8 @@ export type Simulator = {
   stats(): SimStats;
   requests(): SimRequestLog[];
   reset(): void;
+  /** Changes the clock offset at run time (also `POST /__sim/clock {"offsetMs": n}`); reset() restores the option. */
+  setClockOffset(ms: number): void;
 };
 
 const MAX_BODY = 32 * 1024 * 1024;
@@ -75,17 +79,29 @@ function parseBody(buf: Buffer): { body: unknown; error?: string } {
 
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
   const region = opts.region ?? "us-east-1";
-  const verify = createVerifier({ credentials: opts.credentials ?? [SIM_CREDENTIALS], region });
+  let clockOffsetMs = opts.clockOffsetMs ?? 0;
+  const verify = createVerifier({ credentials: opts.credentials ?? [SIM_CREDENTIALS], region, now: () => Date.now() + clockOffsetMs });
   const state = createState();
+  const reset = () => {
+    state.reset();
+    clockOffsetMs = opts.clockOffsetMs ?? 0;
+  };
   const live = new Set<AbortController>();
 
-  function admin(req: IncomingMessage, res: ServerResponse, path: string): void {
+  async function admin(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    const body = await readBody(req);
     if (req.method === "GET" && path === "/__sim/stats") return sendJson(res, 200, state.stats);
     if (req.method === "GET" && path === "/__sim/requests") return sendJson(res, 200, state.log);
     if (req.method === "POST" && path === "/__sim/reset") {
-      state.reset();
+      reset();
       res.writeHead(204).end();
       return;
+    }
+    if (req.method === "POST" && path === "/__sim/clock") {
+      const offset = Number((parseBody(body ?? Buffer.alloc(0)).body as { offsetMs?: unknown } | undefined)?.offsetMs);
+      if (!Number.isFinite(offset)) return sendJson(res, 400, { message: 'bedrock-simulator: expected {"offsetMs": number}' });
+      clockOffsetMs = offset;
+      return sendJson(res, 200, { offsetMs: clockOffsetMs });
     }
     sendJson(res, 404, { message: `bedrock-simulator: no admin route ${req.method} ${path}` });
   }
@@ -184,7 +200,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     port,
     stats: () => ({ ...state.stats }),
     requests: () => state.log.map((e) => ({ ...e })),
-    reset: () => state.reset(),
+    reset,
+    setClockOffset: (ms: number) => {
+      clockOffsetMs = ms;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const c of live) c.abort();

@@ -11,11 +11,12 @@
 import { modelValidation } from "./errors";
 import type { SimModel } from "./models";
 import { verifyReasoning } from "./reasoning";
-import { isObj, type Block, type ConverseBody } from "./wire";
+import { isObj, type Block, type ConverseBody, type Message } from "./wire";
 
 const DOCS = "Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking";
 
-export type Thinking = { budgetTokens: number };
+/** `interleaved`: the anthropic_beta flag that lets Claude think again after tool results within one turn. */
+export type Thinking = { budgetTokens: number; interleaved: boolean };
 
 function blockType(b: Block | undefined): string {
   if (!b) return "nothing";
@@ -30,10 +31,16 @@ function onlyToolResults(content: Block[]): boolean {
   return real.length > 0 && real.every((b) => b.toolResult);
 }
 
-function checkCurrentTurn(body: ConverseBody): void {
-  const msgs = body.messages;
+/** Index of the first message of the current assistant turn: after the last user message that is not only tool results. */
+export function currentTurnStart(msgs: Message[]): number {
   let u = msgs.length - 1;
   while (u >= 0 && !(msgs[u]!.role === "user" && !onlyToolResults(msgs[u]!.content))) u--;
+  return u + 1;
+}
+
+function checkCurrentTurn(body: ConverseBody): void {
+  const msgs = body.messages;
+  const u = currentTurnStart(msgs) - 1;
   for (let i = u + 1; i < msgs.length; i++) {
     const msg = msgs[i]!;
     if (msg.role !== "assistant") continue;
@@ -87,5 +94,6 @@ export function checkThinking(body: ConverseBody, model: SimModel): Thinking | u
   const choice = body.toolConfig?.toolChoice;
   if (choice?.any || choice?.tool) throw modelValidation("Thinking may not be enabled when tool_choice forces tool use.");
   checkCurrentTurn(body);
-  return { budgetTokens: budget };
+  const beta = fields?.anthropic_beta;
+  return { budgetTokens: budget, interleaved: Array.isArray(beta) && beta.some((b) => String(b).startsWith("interleaved-thinking")) };
 }

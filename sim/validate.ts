@@ -167,13 +167,27 @@ function checkOutputConfig(body: ConverseBody, model: SimModel): unknown {
   if (typeof js.schema !== "string") {
     throw validation("The value at outputConfig.textFormat.structure.jsonSchema.schema must be a string that contains a JSON schema.");
   }
+  let schema: unknown;
   try {
-    const schema: unknown = JSON.parse(js.schema);
-    if (!isObj(schema)) throw new Error("not an object");
-    return schema;
+    schema = JSON.parse(js.schema);
   } catch {
-    throw validation("The JSON schema at outputConfig.textFormat.structure.jsonSchema.schema is not valid JSON. Provide a valid JSON schema and try again.");
+    schema = undefined;
   }
+  if (!isObj(schema)) throw validation("The JSON schema at outputConfig.textFormat.structure.jsonSchema.schema is not valid JSON. Provide a valid JSON schema and try again.");
+  if (model.provider === "Anthropic" && hasOpenObject(schema)) {
+    throw modelValidation("output_config.format.schema: For 'object' type, 'additionalProperties' must be explicitly set to false");
+  }
+  return schema;
+}
+
+/** Anthropic's structured outputs accept only closed objects (`additionalProperties: false`), at every depth. */
+function hasOpenObject(s: unknown): boolean {
+  if (Array.isArray(s)) return s.some(hasOpenObject);
+  if (!isObj(s)) return false;
+  const isObject = s.type === "object" || (Array.isArray(s.type) && s.type.includes("object")) || isObj(s.properties);
+  if (isObject && s.additionalProperties !== false) return true;
+  const nested = [s.items, s.anyOf, s.oneOf, s.allOf, s.prefixItems, ...[s.properties, s.$defs, s.definitions].flatMap((m) => (isObj(m) ? Object.values(m) : []))];
+  return nested.some(hasOpenObject);
 }
 
 export function validateConverse(raw: unknown, model: SimModel): ValidRequest {

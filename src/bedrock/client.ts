@@ -6,7 +6,7 @@ import { AwsClient } from "aws4fetch";
 import { GatewayError } from "../errors";
 import type { Logger } from "../logger";
 import { mapBedrockErrorType } from "./error-map";
-import { createEventStreamDecoder } from "./event-stream";
+import { createEventStreamDecoder, type DecodedItem } from "./event-stream";
 import type { ConverseRequest, ConverseResponse, ConverseStreamEvent } from "./converse-types";
 
 export type BedrockClient = {
@@ -174,10 +174,14 @@ async function readError(res: Response): Promise<{ errorType: string | null; mes
   return { errorType, message };
 }
 
-/** Errors the stream with a GatewayError when no chunk arrives for `idleMs`; cancelling it cancels the upstream body. */
-function withIdleTimeout<T>(source: ReadableStream<T>, idleMs: number): ReadableStream<T> {
+/**
+ * The consumer-facing event stream: one event per pull (so nothing sits in a queue when an error arrives),
+ * the decoder's in-band error turned into a stream error, and a GatewayError when no chunk arrives for
+ * `idleMs`. Cancelling it cancels the upstream body, which aborts the Bedrock request.
+ */
+function withIdleTimeout(source: ReadableStream<DecodedItem>, idleMs: number): ReadableStream<ConverseStreamEvent> {
   const reader = source.getReader();
-  return new ReadableStream<T>(
+  return new ReadableStream<ConverseStreamEvent>(
     {
       async pull(controller) {
         let timer: ReturnType<typeof setTimeout> | undefined;
@@ -190,6 +194,7 @@ function withIdleTimeout<T>(source: ReadableStream<T>, idleMs: number): Readable
         try {
           const r = await Promise.race([reader.read(), idle]);
           if (r.done) controller.close();
+          else if (r.value.type === "error") throw r.value.error;
           else controller.enqueue(r.value);
         } catch (err) {
           reader.cancel(err).catch(() => {});

@@ -16,31 +16,46 @@ const MAX_FRAME = 16 * 1024 * 1024;
 
 const decoder = new TextDecoder();
 
-/** A TransformStream from raw response bytes to decoded events. Errors with a GatewayError on exception frames and corruption. */
-export function createEventStreamDecoder(): TransformStream<Uint8Array, ConverseStreamEvent> {
+/** What the decoder yields: events, or one final in-band error (see below). */
+export type DecodedItem = ConverseStreamEvent | { type: "error"; error: GatewayError };
+
+/**
+ * A TransformStream from raw response bytes to decoded events. An exception frame or corruption becomes one
+ * final `{type:"error"}` item instead of a thrown error: erroring a stream discards what is still queued in it,
+ * so events decoded from the same network chunk before the failure would otherwise never reach the client.
+ */
+export function createEventStreamDecoder(): TransformStream<Uint8Array, DecodedItem> {
   const codec = new EventStreamCodec(toUtf8, fromUtf8);
   let buffer: Uint8Array = new Uint8Array(0);
+  let failed = false;
 
   return new TransformStream({
     transform(chunk, controller) {
+      if (failed) return;
       buffer = buffer.length === 0 ? chunk : concat(buffer, chunk);
-      while (buffer.length >= 4) {
-        const total = new DataView(buffer.buffer, buffer.byteOffset, 4).getUint32(0);
-        if (total < MIN_FRAME || total > MAX_FRAME) throw corrupt(`invalid frame length ${total}`);
-        if (buffer.length < total) break;
-        const frame = buffer.subarray(0, total);
-        buffer = buffer.subarray(total);
-        let message;
-        try {
-          message = codec.decode(frame);
-        } catch (err) {
-          throw corrupt(err instanceof Error ? err.message : "undecodable frame");
+      try {
+        while (buffer.length >= 4) {
+          const total = new DataView(buffer.buffer, buffer.byteOffset, 4).getUint32(0);
+          if (total < MIN_FRAME || total > MAX_FRAME) throw corrupt(`invalid frame length ${total}`);
+          if (buffer.length < total) break;
+          const frame = buffer.subarray(0, total);
+          buffer = buffer.subarray(total);
+          let message;
+          try {
+            message = codec.decode(frame);
+          } catch (err) {
+            throw corrupt(err instanceof Error ? err.message : "undecodable frame");
+          }
+          controller.enqueue(toEvent(message.headers, message.body));
         }
-        controller.enqueue(toEvent(message.headers, message.body));
+      } catch (err) {
+        failed = true;
+        buffer = new Uint8Array(0);
+        controller.enqueue({ type: "error", error: err instanceof GatewayError ? err : corrupt(String(err)) });
       }
     },
-    flush() {
-      if (buffer.length > 0) throw corrupt(`stream ended inside a frame (${buffer.length} bytes left)`);
+    flush(controller) {
+      if (!failed && buffer.length > 0) controller.enqueue({ type: "error", error: corrupt(`stream ended inside a frame (${buffer.length} bytes left)`) });
     },
   });
 }

@@ -202,7 +202,7 @@ async function matchKeys(db: Db, q: string): Promise<ApiKeyRecord[]> {
   if (exact.length > 0) return exact;
   // A partial prefix (`bgw_live_ab`, or just `ab12`), compared with left() because `_` is a LIKE wildcard.
   const partial = /^[0-9A-Za-z]{2,6}$/.test(q) ? API_KEY_PREFIX + q : q;
-  if (!partial.startsWith(API_KEY_PREFIX) || partial.length < API_KEY_PREFIX.length + 2 || partial.length >= PREFIX_LENGTH) {
+  if (!partial.startsWith(API_KEY_PREFIX) || partial.length < API_KEY_PREFIX.length + 2 || partial.length > PREFIX_LENGTH) {
     return [];
   }
   return db

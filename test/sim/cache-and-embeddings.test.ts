@@ -77,6 +77,14 @@ describe("InvokeModel embeddings", () => {
     expect(typed.embeddings.int8[0].every((v: number) => Number.isInteger(v) && v >= -128 && v <= 127)).toBe(true);
   });
 
+  it("honours error directives in embedding input, and embeds the text without them", async () => {
+    const nonce = Math.random();
+    const first = await invoke("amazon.titan-embed-text-v2:0", { inputText: `[sim:fail-first=1:ThrottlingException:${nonce}] hi` }).catch((e) => e);
+    expect(first.name).toBe("ThrottlingException");
+    const second = await invoke("amazon.titan-embed-text-v2:0", { inputText: `[sim:fail-first=1:ThrottlingException:${nonce}] hi` });
+    expect(second.embedding).toEqual(embed("hi", 1024, true));
+  });
+
   it.each([
     ["amazon.titan-embed-text-v2:0", { inputText: "x", dimensions: 300 }, /#\/dimensions: 300 is not a valid enum value/],
     ["amazon.titan-embed-text-v2:0", { text: "x" }, /extraneous key \[text\] is not permitted/],

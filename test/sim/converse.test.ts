@@ -87,7 +87,16 @@ describe("Converse (AWS SDK)", () => {
       inferenceConfig: { maxTokens: 4096 },
       additionalModelRequestFields: thinking,
     });
-    expect(next.output!.message!.content!.at(-1)!.text).toContain("cloudy");
+    // Claude thinks once per turn: the continuation after tool results has no new reasoning block...
+    expect(next.output!.message!.content).toEqual([{ text: `Tool results: ${tool!.toolUse!.toolUseId} => cloudy` }]);
+    // ...unless interleaved thinking is asked for.
+    const interleaved = await converse({
+      messages: [...say("Use get_weather for Oslo"), first.output!.message!, { role: "user", content: [{ toolResult: { toolUseId: tool!.toolUse!.toolUseId!, content: [{ text: "cloudy" }] } }] }],
+      toolConfig: { tools: [WEATHER_TOOL] },
+      inferenceConfig: { maxTokens: 4096 },
+      additionalModelRequestFields: { ...thinking, anthropic_beta: ["interleaved-thinking-2025-05-14"] },
+    });
+    expect(interleaved.output!.message!.content![0]!.reasoningContent).toBeDefined();
   });
 
   it.each([

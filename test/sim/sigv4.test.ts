@@ -80,6 +80,15 @@ describe("SigV4 verification", () => {
     expect(err.message).toMatch(message);
   });
 
+  it("shifts its clock on request, so a gateway's skew handling can be tested", async () => {
+    const shift = await fetch(`${sim().url}/__sim/clock`, { method: "POST", body: JSON.stringify({ offsetMs: 6 * 60_000 }) });
+    expect(shift.status).toBe(200);
+    const err = await errorOf(await signedPost(sim(), SONNET, "converse", body));
+    expect(err.message).toMatch(/^Signature expired/);
+    sim().setClockOffset(0);
+    expect((await signedPost(sim(), SONNET, "converse", body)).status).toBe(200);
+  });
+
   it.each([
     ["region", new AwsClient({ ...SIM_CREDENTIALS, service: "bedrock", region: "eu-west-1", retries: 0 }), "Credential should be scoped to a valid region"],
     ["service", new AwsClient({ ...SIM_CREDENTIALS, service: "bedrock-runtime", region: "us-east-1", retries: 0 }), "Credential should be scoped to correct service: 'bedrock'"],

@@ -39,7 +39,7 @@ export type Database = {
 export class DatabaseInUseError extends Error {
   constructor(dataDir: string, holder: FolderHolder, detail: string) {
     super(
-      `The PGlite data folder ${pgliteDataPath(dataDir)} is in use by process ${holder.pid} on ${holder.host} ${detail}. ` +
+      `The PGlite data folder ${pgliteDataPath(dataDir)} is in use by process ${holder.pid} on ${holder.host}${detail ? ` ${detail}` : ""}. ` +
         "Stop that process, set DATABASE_URL, or run the gateway (which serves the folder to the CLI).",
     );
     this.name = "DatabaseInUseError";

@@ -110,6 +110,9 @@ describe.each(testBackends)("api keys on $name", ({ open }) => {
     await expect(revokeKey(t.db, stem, clock)).rejects.toBeInstanceOf(AmbiguousKeyError);
     expect(await revokeKey(t.db, `${stem}b`, clock)).toMatchObject({ id: ids[1], alreadyRevoked: false });
     expect(await revokeKey(t.db, `${stem.slice(9)}a`, clock)).toMatchObject({ id: ids[0], alreadyRevoked: false });
+    // The six random characters alone name the key too.
+    const k = await newKey();
+    expect(await revokeKey(t.db, k.prefix.slice(9), clock)).toMatchObject({ id: k.id, alreadyRevoked: false });
   });
 
   it("lists keys with their status, filtered by user or team", async () => {
