@@ -1,13 +1,14 @@
 // `npm run start:worker`: the Worker in local workerd (`wrangler dev`, no Cloudflare account needed), configured
-// from the same environment as `npm start`: PORT and HOST become --port and --ip, gateway and AWS settings reach
-// the Worker through a private env file, and DATABASE_URL becomes Hyperdrive's local connection string.
+// from the same environment as `npm start`: PORT and HOST become --port and --ip, gateway settings become --var,
+// AWS credentials reach the Worker through a private env file, and DATABASE_URL becomes Hyperdrive's local
+// connection string.
 // The Worker never migrates: run `npx bedrock-gateway migrate` against DATABASE_URL first.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { configVariableNames, toDotenv, workerVars } from "./worker-env.mjs";
+import { configVariableNames, toDotenv, varArgs, workerSettings } from "./worker-env.mjs";
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const env = process.env;
@@ -24,12 +25,13 @@ const port = env.PORT || "8080";
 const host = env.HOST || "0.0.0.0";
 const varsDir = mkdtempSync(path.join(tmpdir(), "bedrock-gateway-worker-"));
 const varsFile = path.join(varsDir, "worker.env");
-// The file holds secrets (AWS keys): readable by this user only, removed on exit. Passing them as --var would
-// show them in the process list.
-writeFileSync(varsFile, toDotenv(workerVars(env, configVariableNames(root))), { mode: 0o600 });
+const { vars, secrets } = workerSettings(env, configVariableNames(root));
+// The file holds the AWS credentials: readable by this user only, removed on exit. An explicit --env-file also
+// keeps wrangler from reading a .dev.vars or .env lying in the project.
+writeFileSync(varsFile, toDotenv(secrets), { mode: 0o600 });
 
 const wrangler = path.join(root, "node_modules/wrangler/bin/wrangler.js");
-const args = [wrangler, "dev", "--ip", host, "--port", port, "--env-file", varsFile, "--show-interactive-dev-session=false", "--log-level", "log"];
+const args = [wrangler, "dev", "--ip", host, "--port", port, "--env-file", varsFile, ...varArgs(vars), "--show-interactive-dev-session=false", "--log-level", "log"];
 const child = spawn(process.execPath, args, {
   cwd: root,
   env: {

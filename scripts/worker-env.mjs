@@ -1,10 +1,15 @@
-// Helpers for scripts/start-worker.mjs: which settings the Worker gets from the environment, and how they are
-// written for wrangler's --env-file (wrangler dev does not pass its own process.env into the Worker).
+// Helpers for scripts/start-worker.mjs: which settings the Worker gets from the environment, and how they reach
+// it (wrangler dev does not pass its own process.env into the Worker): settings as `--var NAME:value`, which
+// wrangler takes verbatim, and the AWS credentials through a private --env-file, so they stay out of the process
+// list.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 
 /** Settings that mean something only to a long-lived server; the Worker gets its database through Hyperdrive. */
 export const NOT_FOR_WORKER = new Set(["PORT", "HOST", "DATA_DIR", "MIGRATE_ON_START", "DATABASE_URL"]);
+
+/** Passed through the env file, never on the command line. */
+export const SECRETS = new Set(["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"]);
 
 /** The variable names of ConfigSchema, read from src/config.ts (a test checks them against the schema itself). */
 export function configVariableNames(root) {
@@ -15,15 +20,21 @@ export function configVariableNames(root) {
   return [...source.slice(start, end).matchAll(/^ {2}([A-Z][A-Z0-9_]*):/gm)].map((m) => m[1]);
 }
 
-/** The gateway settings present in `env` that the Worker should see. */
-export function workerVars(env, names) {
-  const out = {};
+/** The gateway settings present in `env` that the Worker should see, split into plain vars and secrets. */
+export function workerSettings(env, names) {
+  const vars = {};
+  const secrets = {};
   for (const name of names) {
     if (NOT_FOR_WORKER.has(name)) continue;
     const value = env[name];
-    if (value !== undefined) out[name] = value;
+    if (value !== undefined) (SECRETS.has(name) ? secrets : vars)[name] = value;
   }
-  return out;
+  return { vars, secrets };
+}
+
+/** `--var NAME:value` arguments: wrangler splits on the first colon and keeps the rest as it is. */
+export function varArgs(vars) {
+  return Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
 }
 
 /**
@@ -38,7 +49,7 @@ export function toDotenv(vars) {
     // Double quotes come last: dotenv rewrites \n and \r inside them.
     const quote = ["'", "`", '"'].find((q) => !value.includes(q));
     if (!quote || (quote === '"' && value.includes("\\"))) {
-      throw new Error(`${name}: a value containing ', \` and " (and a backslash) cannot be passed to wrangler dev; set it in wrangler.toml [vars]`);
+      throw new Error(`${name}: a value containing ', \` and " (and a backslash) cannot be passed to wrangler dev; use another value`);
     }
     out += `${name}=${quote}${value.replaceAll("$", "\\$")}${quote}\n`;
   }

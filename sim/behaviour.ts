@@ -31,7 +31,7 @@
  * [sim:stop=REASON] overrides the stopReason.
  */
 import { createHash } from "node:crypto";
-import type { Directives } from "./directives";
+import { stripDirectives, type Directives } from "./directives";
 import type { SimModel } from "./models";
 import { signReasoning } from "./reasoning";
 import { sampleFromSchema } from "./schema-sample";
@@ -51,7 +51,15 @@ export type ReplyBlock =
   | { text: string }
   | { toolUse: { toolUseId: string; name: string; input: unknown } };
 
-export type TokenUsage = { inputTokens: number; outputTokens: number; totalTokens: number; cacheReadInputTokens?: number; cacheWriteInputTokens?: number };
+export type TokenUsage = {
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+  cacheReadInputTokens?: number;
+  cacheWriteInputTokens?: number;
+  /** Cache writes by TTL (TokenUsage.cacheDetails in the service model). */
+  cacheDetails?: { ttl: "5m" | "1h"; inputTokens: number }[];
+};
 export type Reply = { content: ReplyBlock[]; stopReason: string; usage: TokenUsage };
 
 export type ReplyContext = { req: ValidRequest; model: SimModel; directives: Directives; cleanedText: string; rawBody: unknown; input: InputUsage };
@@ -94,7 +102,7 @@ function describeToolResults(msg: Message): string {
     const tr = b.toolResult;
     if (!tr) return [];
     const content = tr.content
-      .map((c) => (c.text !== undefined ? c.text : c.json !== undefined ? JSON.stringify(c.json) : c.image ? `[image ${c.image.format}]` : c.document ? `[document ${c.document.name}]` : ""))
+      .map((c) => (c.text !== undefined ? stripDirectives(c.text) : c.json !== undefined ? JSON.stringify(c.json) : c.image ? `[image ${c.image.format}]` : c.document ? `[document ${c.document.name}]` : ""))
       .join(" ");
     return [`${tr.status === "error" ? "(error) " : ""}${tr.toolUseId} => ${content}`];
   });
@@ -144,39 +152,40 @@ function reasoningBlock(ctx: ReplyContext, blocks: ReplyBlock[]): ReplyBlock {
   return { reasoningContent: { reasoningText: { text, signature: signReasoning(text) } } };
 }
 
-function blockChars(b: ReplyBlock): number {
-  if ("text" in b) return charCount(b.text);
-  if ("toolUse" in b) return charCount(JSON.stringify(b.toolUse.input));
-  return charCount(b.reasoningContent.reasoningText.text);
+/** The text of a text or reasoning block; undefined for tool uses. */
+function textOf(b: ReplyBlock): string | undefined {
+  if ("text" in b) return b.text;
+  if ("reasoningContent" in b) return b.reasoningContent.reasoningText.text;
+  return undefined;
 }
 
-/** Applies stopSequences and maxTokens; returns the kept blocks, the chars they hold and the stop reason. */
+function withText(b: ReplyBlock, text: string): ReplyBlock {
+  return "reasoningContent" in b ? { reasoningContent: { reasoningText: { text, signature: signReasoning(text) } } } : { text };
+}
+
+/** Applies stopSequences (text blocks) and maxTokens (all blocks); returns the kept blocks, their chars, the stop reason. */
 function limit(blocks: ReplyBlock[], stopSequences: string[], maxTokens: number): { blocks: ReplyBlock[]; chars: number; stopReason?: string } {
   const out: ReplyBlock[] = [];
   let budget = maxTokens * 4;
-  let chars = 0;
-  for (const block of blocks) {
-    let b = block;
+  for (let b of blocks) {
     let stopped: string | undefined;
     if ("text" in b) {
       const text = b.text;
       const cut = Math.min(...stopSequences.map((s) => text.indexOf(s)).filter((i) => i >= 0));
       if (Number.isFinite(cut)) [b, stopped] = [{ text: text.slice(0, cut) }, "stop_sequence"];
     }
-    const n = blockChars(b);
+    const text = textOf(b);
+    const n = charCount(text ?? JSON.stringify((b as { toolUse: { input: unknown } }).toolUse.input));
     if (n > budget) {
-      if ("toolUse" in b) return { blocks: out, chars, stopReason: "max_tokens" };
-      const cut = [...("text" in b ? b.text : (b as { reasoningContent: { reasoningText: { text: string } } }).reasoningContent.reasoningText.text)].slice(0, budget).join("");
-      if ("text" in b) out.push({ text: cut });
-      else out.push({ reasoningContent: { reasoningText: { text: cut, signature: signReasoning(cut) } } });
-      return { blocks: out, chars: chars + budget, stopReason: "max_tokens" };
+      // A tool use that does not fit is dropped; text and reasoning are cut at the budget.
+      if (text !== undefined && budget > 0) out.push(withText(b, [...text].slice(0, budget).join("")));
+      return { blocks: out, chars: maxTokens * 4, stopReason: "max_tokens" };
     }
-    if (!("text" in b) || b.text.length > 0) out.push(b);
+    if (text !== "") out.push(b);
     budget -= n;
-    chars += n;
-    if (stopped) return { blocks: out, chars, stopReason: stopped };
+    if (stopped) return { blocks: out, chars: maxTokens * 4 - budget, stopReason: stopped };
   }
-  return { blocks: out, chars };
+  return { blocks: out, chars: maxTokens * 4 - budget };
 }
 
 export function generateReply(ctx: ReplyContext): Reply {
@@ -189,8 +198,10 @@ export function generateReply(ctx: ReplyContext): Reply {
   const natural = main.some((b) => "toolUse" in b) ? "tool_use" : "end_turn";
   const stopReason = ctx.directives.stop ?? limited.stopReason ?? natural;
   const outputTokens = countTokens(limited.chars);
-  const { cacheTtl: _ttl, ...input } = ctx.input;
-  const cached = (input.cacheReadInputTokens ?? 0) + (input.cacheWriteInputTokens ?? 0);
-  const usage: TokenUsage = { ...input, outputTokens, totalTokens: input.inputTokens + cached + outputTokens };
+  const { inputTokens, cacheReadInputTokens: read, cacheWriteInputTokens: write, cacheTtl } = ctx.input;
+  const usage: TokenUsage = { inputTokens, outputTokens, totalTokens: inputTokens + (read ?? 0) + (write ?? 0) + outputTokens };
+  if (read !== undefined) usage.cacheReadInputTokens = read;
+  if (write !== undefined) usage.cacheWriteInputTokens = write;
+  if (write && cacheTtl) usage.cacheDetails = [{ ttl: cacheTtl, inputTokens: write }];
   return { content: limited.blocks, stopReason, usage };
 }

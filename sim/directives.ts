@@ -104,6 +104,11 @@ function bad(raw: string, why: string) {
   return validation(`bedrock-simulator: directive ${raw} ${why}.`);
 }
 
+/** Removes directives without interpreting them (for text quoted back, such as tool results). */
+export function stripDirectives(text: string): string {
+  return text.replace(DIRECTIVE, "").replace(/[ \t]{2,}/g, " ").trim();
+}
+
 /** Parses every directive in `texts` (later ones win) and returns the texts with the directives removed. */
 export function parseDirectives(texts: string[]): { directives: Directives; cleaned: string[] } {
   const directives: Directives = {};

@@ -47,7 +47,7 @@ function checkInference(body: ConverseBody, model: SimModel): void {
   }
 }
 
-function checkSystem(system: unknown, model: SimModel, tally: ContentTally): void {
+function checkSystem(system: unknown, tally: ContentTally): void {
   if (system === undefined) return;
   if (!Array.isArray(system)) throw constraint(system, "system", "Member must be a list");
   system.forEach((s: unknown, i: number) => {
@@ -62,7 +62,6 @@ function checkSystem(system: unknown, model: SimModel, tally: ContentTally): voi
       throw validation(`The SystemContentBlock object at system.${i} must set exactly one supported member.`);
     }
   });
-  void model;
 }
 
 function checkToolConfig(body: ConverseBody, model: SimModel, tally: ContentTally): void {
@@ -196,7 +195,7 @@ export function validateConverse(raw: unknown, model: SimModel): ValidRequest {
   const body = raw as ConverseBody;
   const tally: ContentTally = { images: 0, documents: [], cachePoints: 0, hasText: false, hasDocument: false };
   checkInference(body, model);
-  checkSystem(body.system, model, tally);
+  checkSystem(body.system, tally);
   checkToolConfig(body, model, tally);
   checkMessages(body, model, tally);
   if (tally.images > 20) throw validation("You can't include more than 20 images in a request.");

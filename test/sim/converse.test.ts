@@ -118,6 +118,11 @@ describe("Converse (AWS SDK)", () => {
     expect(JSON.parse(res.output!.message!.content![0]!.text!)).toEqual({ name: "sample", tags: ["a"], n: 3 });
   });
 
+  it("answers in JSON when a system block asks for JSON", async () => {
+    const res = await converse({ system: [{ text: "Respond with a single valid JSON object." }], messages: say("hi") });
+    expect(JSON.parse(res.output!.message!.content![0]!.text!)).toEqual({ reply: "You said: hi" });
+  });
+
   it("describes images and documents", async () => {
     const res = await converse({
       modelId: NOVA,

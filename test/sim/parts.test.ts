@@ -1,8 +1,10 @@
 /** The simulator's pure parts: directive parsing, schema sampling, model resolution, and the gateway catalogue fit. */
+import { Sha256 } from "@aws-crypto/sha256-js";
 import { describe, expect, it } from "vitest";
 import { parseDirectives } from "../../sim/directives";
 import { resolveModel, SIM_MODELS } from "../../sim/models";
 import { sampleFromSchema } from "../../sim/schema-sample";
+import { NodeSha256 } from "../../sim/sigv4";
 import { DEFAULT_MODELS } from "../../src/catalogue";
 
 describe("directives", () => {
@@ -93,5 +95,16 @@ describe("models", () => {
 
   it("has unique ids", () => {
     expect(new Set(SIM_MODELS.map((m) => m.id)).size).toBe(SIM_MODELS.length);
+  });
+});
+
+describe("NodeSha256", () => {
+  it.each([[undefined], ["key"], [new Uint8Array([1, 2, 3])]])("matches @aws-crypto/sha256-js with secret %s", async (secret) => {
+    const [ours, ref] = [new NodeSha256(secret), new Sha256(secret)];
+    for (const h of [ours, ref]) {
+      h.update(new TextEncoder().encode("hello "));
+      h.update(new TextEncoder().encode("wörld"));
+    }
+    expect(await ours.digest()).toEqual(await ref.digest());
   });
 });

@@ -97,6 +97,13 @@ describe("ConverseStream (AWS SDK)", () => {
     expect(events.find((e) => e.messageStop)!.messageStop!.stopReason).toBe("tool_use");
   });
 
+  it("splits multibyte tool input JSON across fragments that still reassemble to the input", async () => {
+    const events = await collect(input("[sim:unicode] get_weather", { toolConfig: { tools: [WEATHER_TOOL] } }));
+    const fragments = events.flatMap((e) => (e.contentBlockDelta?.delta?.toolUse ? [e.contentBlockDelta.delta.toolUse.input!] : []));
+    expect(fragments.length).toBeGreaterThan(10);
+    expect(JSON.parse(fragments.join(""))).toEqual({ city: UNICODE_SAMPLE, unit: "celsius" });
+  });
+
   it("raises exception frames mid-stream as the SDK's exception classes", async () => {
     for (const [type, cls] of [["modelStreamErrorException", ModelStreamErrorException], ["throttlingException", ThrottlingException]] as const) {
       const seen: ConverseStreamOutput[] = [];

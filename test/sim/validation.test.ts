@@ -65,6 +65,7 @@ const CASES: Case[] = [
   ["thinking, reasoning with a forged signature", SONNET, { ...thinking(), toolConfig: tools, messages: [user("a"), { role: "assistant", content: [signedReasoning("plan", "Zm9yZ2Vk"), ...toolTurn().content] }, result()] }, /messages.1.content.0: Invalid `signature` in `thinking` block/],
   ["json_schema output with an object schema", SONNET, { ...schemaFormat({ type: "object" }), messages: [user("x")] }, /jsonSchema.schema must be a string/],
   ["json_schema output that is not JSON", SONNET, { ...schemaFormat("{nope"), messages: [user("x")] }, /is not valid JSON/],
+  ["json_schema output with an open nested object on Claude", SONNET, { ...schemaFormat(JSON.stringify({ type: "object", additionalProperties: false, properties: { a: { type: "object", properties: {} } } })), messages: [user("x")] }, "The model returned the following errors: output_config.format.schema: For 'object' type, 'additionalProperties' must be explicitly set to false"],
   ["json_schema output on Llama", LLAMA, { ...schemaFormat("{}"), messages: [user("x")] }, /doesn't support the outputConfig.textFormat field/],
   ["unknown directive", SONNET, { messages: [user("[sim:eror=ThrottlingException]")] }, /directive \[sim:eror=ThrottlingException\] is unknown/],
   ["directive with a bad value", SONNET, { messages: [user("[sim:error=NoSuchException]")] }, /names no exception of the Bedrock Runtime service model/],

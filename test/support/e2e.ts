@@ -14,11 +14,21 @@ export function e2e() {
 
 /** Runs `fn` with a short-lived connection (PGlite's socket serves one client at a time). */
 export async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
-  const sql = postgres(e2e().databaseUrl, { max: 1, onnotice: () => {} });
-  try {
-    return await fn(drizzle(sql, { schema }) as unknown as Db);
-  } finally {
-    await sql.end({ timeout: 5 });
+  // prepare: false leaves no named statements behind in a shared PGlite session.
+  for (let attempt = 0; ; attempt++) {
+    const sql = postgres(e2e().databaseUrl, { max: 1, prepare: false, onnotice: () => {} });
+    try {
+      return await fn(drizzle(sql, { schema }) as unknown as Db);
+    } catch (err) {
+      // PGlite's socket serves one client at a time: wait for the slot rather than fail.
+      if (attempt < 20 && /too many connections|ECONNRESET|CONNECTION_CLOSED/i.test(String(err))) {
+        await new Promise((r) => setTimeout(r, 100));
+        continue;
+      }
+      throw err;
+    } finally {
+      await sql.end({ timeout: 5 });
+    }
   }
 }
 

@@ -1,0 +1,134 @@
+/**
+ * Each runtime as a real process, started as its README command does (test/support/gateway-process.ts), for what
+ * belongs to the runtime rather than to the routes: start-up and environment handover (a secret full of `$` and
+ * quotes must reach the signer intact), database connectivity, SSE passed on as produced rather than buffered,
+ * and SIGTERM: Node and Bun stop accepting, let the open stream finish, write its usage row and exit 0.
+ */
+import { execFileSync } from "node:child_process";
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSimulator, type Simulator } from "../../../sim/server";
+import { createKey } from "../../../src/db/keys";
+import { usageEvents } from "../../../src/db/schema";
+import { randomId, systemClock } from "../../../src/deps";
+import { openTestPostgres, testDatabaseUrl } from "../../support/db";
+import { ROOT, startGatewayProcess, type GatewayProcess, type Runtime } from "../../support/gateway-process";
+
+// Exercises the quoting of scripts/start-worker.mjs's env file and dotenv-expand's `$` handling.
+const CREDENTIALS = { accessKeyId: "AKIALIFECYCLE0000000", secretAccessKey: "se$HOME'cr${PATH}et/+x" };
+
+let sim: Simulator;
+let tdb: Awaited<ReturnType<typeof openTestPostgres>>;
+
+beforeAll(async () => {
+  execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: "inherit" });
+  sim = await startSimulator({ port: 0, credentials: [CREDENTIALS] });
+  // Migrated here: the Worker never migrates.
+  tdb = await openTestPostgres();
+});
+
+afterAll(async () => {
+  await tdb?.close();
+  await sim?.close();
+});
+
+type Timed = { text: string; contentAt: number[]; doneAt: number | null };
+
+/** Reads an SSE response, noting when each chunk carrying content arrived. */
+async function readTimed(res: Response, started: number, onFirstContent?: () => void): Promise<Timed> {
+  const out: Timed = { text: "", contentAt: [], doneAt: null };
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  for (;;) {
+    const r = await reader.read();
+    if (r.done) break;
+    const chunk = decoder.decode(r.value, { stream: true });
+    out.text += chunk;
+    if (chunk.includes('"content":"')) {
+      if (out.contentAt.length === 0) onFirstContent?.();
+      out.contentAt.push(Date.now() - started);
+    }
+    if (chunk.includes("data: [DONE]")) out.doneAt = Date.now() - started;
+  }
+  return out;
+}
+
+describe.each<Runtime>(["node", "bun", "workerd"])("%s runtime", (runtime) => {
+  let gw: GatewayProcess;
+  let key: { id: string; key: string };
+  let startMs = 0;
+
+  beforeAll(async () => {
+    key = await createKey(tdb.db, { user: `lifecycle-${runtime}-${randomId(6)}@test.local` }, systemClock);
+    const started = Date.now();
+    gw = await startGatewayProcess(runtime, {
+      DATABASE_URL: testDatabaseUrl(),
+      AWS_ENDPOINT_URL_BEDROCK_RUNTIME: sim.url,
+      AWS_ENDPOINT_URL_BEDROCK: sim.url,
+      AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+      AWS_REGION: "us-east-1",
+      LOG_LEVEL: "warn",
+      MIGRATE_ON_START: "false",
+      SHUTDOWN_TIMEOUT_MS: "10000",
+    });
+    startMs = Date.now() - started;
+    console.log(`${runtime}: /healthz answered ${startMs} ms after spawn`);
+  });
+
+  afterAll(async () => {
+    await gw?.stop("SIGKILL");
+  });
+
+  const stream = (content: string) =>
+    fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key.key}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "claude-sonnet-4-5", stream: true, messages: [{ role: "user", content }] }),
+    });
+
+  it("reaches the database and signs with the credentials it was given", async () => {
+    expect(await (await fetch(`${gw.url}/readyz`)).json()).toEqual({ status: "ok", database: "ok" });
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key.key}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "claude-sonnet-4-5", messages: [{ role: "user", content: "hello" }] }),
+    });
+    expect(res.status, await res.clone().text()).toBe(200);
+  });
+
+  it("passes SSE chunks on as Bedrock produces them", async () => {
+    const started = Date.now();
+    const res = await stream("[sim:delay=150] [sim:words=8]");
+    expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    const timed = await readTimed(res, started);
+    expect(timed.doneAt).not.toBeNull();
+    // 8 words 150 ms apart: a buffered body would arrive all at once at the end.
+    expect(timed.contentAt.length).toBeGreaterThanOrEqual(4);
+    expect(timed.contentAt[0]!).toBeLessThan(timed.doneAt! - 600);
+  });
+
+  if (runtime === "workerd") {
+    it("stops on SIGTERM (wrangler dev ends open requests at once: local only, see docs/deploy.md)", async () => {
+      const stopped = Date.now();
+      expect(await gw.stop("SIGTERM")).toBe(0);
+      expect(Date.now() - stopped).toBeLessThan(10_000);
+    });
+    return;
+  }
+
+  it("on SIGTERM refuses new connections, finishes the open stream, writes its row and exits 0", async () => {
+    const started = Date.now();
+    const res = await stream("[sim:delay=150] [sim:words=10]");
+    let exit: Promise<number | null> | null = null;
+    const timed = await readTimed(res, started, () => {
+      exit = gw.stop("SIGTERM");
+    });
+    expect(timed.doneAt, timed.text.slice(-300)).not.toBeNull();
+    expect(timed.contentAt.length).toBeGreaterThanOrEqual(5);
+    await expect(fetch(`${gw.url}/healthz`)).rejects.toThrow();
+    expect(await exit).toBe(0);
+    const rows = await tdb.db.select().from(usageEvents).where(eq(usageEvents.keyId, key.id));
+    expect(rows.filter((r) => r.stream && r.status === "ok")).toHaveLength(2);
+  });
+});
