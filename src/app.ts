@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./app-env";
+import { cachedKeyLookup } from "./auth/key-cache";
 import { apiKeyAuth } from "./auth/middleware";
 import { findKeyByHash } from "./db/keys";
 import type { Deps } from "./deps";
@@ -20,7 +21,8 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.use("*", requestId({ ids: deps.ids }));
   registerHealth(app, deps);
 
-  const auth = apiKeyAuth({ findKey: (hash) => findKeyByHash(deps.db, hash), clock: deps.clock, logger: deps.logger });
+  const findKey = cachedKeyLookup((hash) => findKeyByHash(deps.db, hash), { ttlMs: deps.config.KEY_CACHE_TTL_MS, clock: deps.clock });
+  const auth = apiKeyAuth({ findKey, clock: deps.clock, logger: deps.logger });
   const limit = bodyLimit({
     maxSize: deps.config.MAX_BODY_BYTES,
     onError: () => {

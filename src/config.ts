@@ -96,6 +96,8 @@ export const ConfigSchema = z.object({
   STREAM_IDLE_TIMEOUT_MS: int(60_000, 100),
   UPSTREAM_RETRIES: int(2, 0, 10),
   SHUTDOWN_TIMEOUT_MS: int(25_000, 0),
+  /** How long a key lookup is cached; a revoked key stops working at most this long after revocation. 0 disables. */
+  KEY_CACHE_TTL_MS: int(10_000, 0),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
 });
 

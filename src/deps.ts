@@ -4,6 +4,7 @@ import type { Db } from "./db/client";
 import type { BedrockClient } from "./bedrock/client";
 import type { Logger } from "./logger";
 import type { ReasoningStore } from "./reasoning-store";
+import type { UsageWriter } from "./usage/batch-writer";
 
 export type Clock = { now(): number };
 export type Ids = { requestId(): string; completionId(): string };
@@ -20,6 +21,8 @@ export type Deps = {
   waitUntil(promise: Promise<unknown>): void;
   logger: Logger;
   reasoningStore: ReasoningStore;
+  /** Batches usage rows on long-lived servers; without it each row is inserted on its own through waitUntil. */
+  usageWriter?: UsageWriter;
 };
 
 export const systemClock: Clock = { now: () => Date.now() };

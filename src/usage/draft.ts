@@ -5,8 +5,8 @@
 import type { ModelEntry } from "../catalogue";
 import type { Deps } from "../deps";
 import type { UsageRow } from "../db/usage";
-import { insertUsage } from "../db/usage";
 import { costUsd, type NormalizedUsage } from "../translate/usage";
+import { insertWithRetry } from "./batch-writer";
 
 export type UsageEndpoint = "chat.completions" | "embeddings";
 
@@ -60,28 +60,11 @@ export function toUsageRow(d: UsageDraft, outcome: UsageOutcome, now: number): U
   };
 }
 
-const RETRY_DELAYS_MS = [100, 400, 1500, 4000];
-
-/** Settles the draft once: builds the row and writes it off the response path (deps.waitUntil), retrying transient DB failures. */
-export function settleUsage(deps: Pick<Deps, "db" | "clock" | "logger" | "waitUntil">, draft: UsageDraft, outcome: UsageOutcome): void {
+/** Settles the draft once: builds the row and writes it off the response path (batched where a writer is configured). */
+export function settleUsage(deps: Pick<Deps, "db" | "clock" | "logger" | "waitUntil" | "usageWriter">, draft: UsageDraft, outcome: UsageOutcome): void {
   if (draft.settled) return;
   draft.settled = true;
   const row = toUsageRow(draft, outcome, deps.clock.now());
-  deps.waitUntil(writeWithRetry(deps, row));
-}
-
-async function writeWithRetry(deps: Pick<Deps, "db" | "logger">, row: UsageRow): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await insertUsage(deps.db, row);
-      return;
-    } catch (err) {
-      if (attempt >= RETRY_DELAYS_MS.length) {
-        // The row is logged (no prompt, no key) so an operator can replay it; the insert is idempotent on request_id.
-        deps.logger.error("usage row could not be written", { usage: row, error: err instanceof Error ? err.message : String(err) });
-        return;
-      }
-      await new Promise((r) => setTimeout(r, RETRY_DELAYS_MS[attempt]));
-    }
-  }
+  if (deps.usageWriter) deps.usageWriter.write(row);
+  else deps.waitUntil(insertWithRetry(deps, [row]));
 }

@@ -10,6 +10,7 @@ import { randomIds, systemClock, type Deps } from "../../deps";
 import { runMigrations } from "../../db/migrate";
 import { createLogger, type Logger } from "../../logger";
 import { createReasoningStore } from "../../reasoning-store";
+import { createBatchUsageWriter } from "../../usage/batch-writer";
 import { createCredentialsProvider } from "./credentials";
 import { openDatabase } from "./database";
 import { loadMigrations } from "./migrations";
@@ -64,6 +65,7 @@ export async function bootGateway(config: Config, opts: { logger?: Logger; fetch
     waitUntil: pending.waitUntil,
     logger,
     reasoningStore: createReasoningStore(),
+    usageWriter: createBatchUsageWriter({ db: database.db, logger, waitUntil: pending.waitUntil }),
   };
   return { app: createApp(deps), deps, config, logger, database, pending };
 }
