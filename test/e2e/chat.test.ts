@@ -181,4 +181,26 @@ describe(`chat completions (${e2e().runtime})`, () => {
     expect(rows[0]!.outputTokens).toBeGreaterThan(0);
     await local.revoke();
   });
+
+  it("cancels the Bedrock call when the client gives up waiting for a plain completion", async () => {
+    const local = await createTestKey("abort-plain");
+    const before = (await simStats()) as { requestsCancelled?: number };
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 400);
+    const err = await openaiClient(local.key)
+      .chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "[sim:ttfb=3000] slow" }] }, { signal: controller.signal })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.APIUserAbortError);
+    const deadline = Date.now() + 8000;
+    let after = (await simStats()) as { requestsCancelled?: number };
+    while ((after.requestsCancelled ?? 0) <= (before.requestsCancelled ?? 0) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      after = (await simStats()) as { requestsCancelled?: number };
+    }
+    expect(after.requestsCancelled).toBeGreaterThan(before.requestsCancelled ?? 0);
+    const rows = await usageFor(local.id, 1);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ status: "aborted", stream: false, httpStatus: 499 });
+    await local.revoke();
+  });
 });
