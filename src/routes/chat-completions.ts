@@ -5,17 +5,13 @@ import { jsonBody } from "../http/json-body";
 import { toChatCompletion } from "../translate/converse-to-openai";
 import { ChatCompletionRequestSchema } from "../translate/openai-types";
 import { toConverseRequest } from "../translate/openai-to-converse";
-import { resolveModel } from "./resolve-model";
+import { noteRequestedModel, resolveModel } from "./resolve-model";
 import { streamChatCompletion } from "./chat-stream";
 
 export const WARNING_HEADER = "x-gateway-warning";
 
 export function registerChatCompletions(app: Hono<AppEnv>, deps: Deps): void {
-  const body = jsonBody(ChatCompletionRequestSchema, (raw, c) => {
-    // Lets a rejected request's usage row still name the model it asked for.
-    const model = (raw as { model?: unknown } | null)?.model;
-    if (typeof model === "string") c.get("usage").model = model.slice(0, 256);
-  });
+  const body = jsonBody(ChatCompletionRequestSchema, noteRequestedModel);
 
   app.post("/v1/chat/completions", ...body, async (c) => {
     const req = c.req.valid("json");

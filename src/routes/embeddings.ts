@@ -3,16 +3,13 @@ import type { AppEnv } from "../app-env";
 import type { Deps } from "../deps";
 import { jsonBody } from "../http/json-body";
 import { EmbeddingsRequestSchema, toEmbeddingInvocations, toEmbeddingsResponse } from "../translate/embeddings";
-import { resolveModel } from "./resolve-model";
+import { noteRequestedModel, resolveModel } from "./resolve-model";
 
 /** Bedrock has no batch embedding call for Titan: at most this many InvokeModel calls run at once per request. */
 const CONCURRENCY = 4;
 
 export function registerEmbeddings(app: Hono<AppEnv>, deps: Deps): void {
-  const body = jsonBody(EmbeddingsRequestSchema, (raw, c) => {
-    const model = (raw as { model?: unknown } | null)?.model;
-    if (typeof model === "string") c.get("usage").model = model.slice(0, 256);
-  });
+  const body = jsonBody(EmbeddingsRequestSchema, noteRequestedModel);
 
   app.post("/v1/embeddings", ...body, async (c) => {
     const req = c.req.valid("json");
