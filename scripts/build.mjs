@@ -1,7 +1,7 @@
 // Bundles the TypeScript sources for Node (the CLI, `npm start`, the demo and the simulator).
 // Runs on `npm install` (prepare) so `npx bedrock-gateway` works on a fresh clone.
 // Packages stay external: dist/ runs against node_modules, as the Docker image does.
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 
@@ -28,10 +28,13 @@ try {
 }
 
 const present = Object.entries(entries).filter(([, src]) => existsSync(path.join(root, src)));
-await esbuild.build({
+// Each output is written to a temporary name and renamed into place, so concurrent builds (parallel test
+// projects) and a running gateway never see a half-written bundle.
+const result = await esbuild.build({
   absWorkingDir: root,
   entryPoints: Object.fromEntries(present),
   outdir: "dist",
+  write: false,
   bundle: true,
   platform: "node",
   format: "esm",
@@ -40,3 +43,9 @@ await esbuild.build({
   sourcemap: true,
   logLevel: "warning",
 });
+mkdirSync(path.join(root, "dist"), { recursive: true });
+for (const file of result.outputFiles) {
+  const tmp = `${file.path}.${process.pid}.tmp`;
+  writeFileSync(tmp, file.contents);
+  renameSync(tmp, file.path);
+}

@@ -1,5 +1,6 @@
 import type { Config } from "../../config";
 import type { Gateway } from "../node/boot";
+import { gracefulShutdown } from "../node/shutdown";
 
 // The slice of Bun's API this file uses, so the project needs no @types/bun (Bun is a dev dependency only).
 type BunServer = { readonly port: number; readonly hostname: string; stop(closeActiveConnections?: boolean): Promise<void> };
@@ -33,38 +34,10 @@ export function serveOnBun(gw: Gateway, port: number, host: string): { url: stri
   const server = Bun.serve({ fetch: (request) => gw.app.fetch(request), port, hostname: host, idleTimeout: bunIdleTimeoutSeconds(gw.config) });
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${server.port}`;
 
-  let stopping: Promise<void> | null = null;
-  const stop = () =>
-    (stopping ??= (async () => {
-      const started = Date.now();
-      gw.logger.info("shutting down: no new connections, draining open requests", { timeoutMs: gw.config.SHUTDOWN_TIMEOUT_MS });
-      // stop() without force stops listening and resolves once in-flight requests (open streams included) are done.
-      const drained = server.stop(false).then(() => false);
-      const timedOut = await Promise.race([drained, delay(gw.config.SHUTDOWN_TIMEOUT_MS).then(() => true)]);
-      if (timedOut) {
-        gw.logger.warn("drain timeout reached: closing remaining connections");
-        await server.stop(true);
-      }
-      const left = await gw.pending.drain(Math.max(1000, gw.config.SHUTDOWN_TIMEOUT_MS - (Date.now() - started)));
-      if (left > 0) gw.logger.error("usage writes still pending at exit", { count: left });
-      await gw.database.close();
-      gw.logger.info("stopped");
-    })());
-
-  for (const signal of ["SIGTERM", "SIGINT"] as const) {
-    process.once(signal, () => {
-      stop().then(
-        () => process.exit(0),
-        (err) => {
-          gw.logger.error("shutdown failed", { error: err });
-          process.exit(1);
-        },
-      );
-    });
-  }
+  const stop = gracefulShutdown(gw, {
+    // stop() without force stops listening and resolves once in-flight requests (open streams included) are done.
+    drain: () => server.stop(false),
+    closeAll: () => server.stop(true),
+  });
   return { url, stop };
-}
-
-function delay(ms: number) {
-  return new Promise((r) => setTimeout(r, ms));
 }
