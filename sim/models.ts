@@ -26,6 +26,8 @@ export type SimModel = {
   toolChoice: boolean;
   structuredOutput: boolean;
   temperatureTopPConflict: boolean;
+  /** Accepts outputConfig.effort (Claude Opus 4.5). */
+  effort?: boolean;
   embedding?: "titan-v2" | "cohere-v3";
 };
 
@@ -108,6 +110,7 @@ const embedding = (provider: SimModel["provider"], format: "titan-v2" | "cohere-
 export const SIM_MODELS: SimModel[] = [
   { id: "anthropic.claude-sonnet-4-5-20250929-v1:0", name: "Claude Sonnet 4.5", ...claude({ structuredOutput: true, temperatureTopPConflict: true, profiles: ["us", "eu", "apac", "global"] }) },
   { id: "anthropic.claude-haiku-4-5-20251001-v1:0", name: "Claude Haiku 4.5", ...claude({ structuredOutput: true, temperatureTopPConflict: true, profiles: ["us", "eu", "apac", "global"] }) },
+  { id: "anthropic.claude-opus-4-5-20251101-v1:0", name: "Claude Opus 4.5", ...claude({ structuredOutput: true, temperatureTopPConflict: true, effort: true, profiles: ["us", "eu", "global"] }) },
   { id: "anthropic.claude-opus-4-1-20250805-v1:0", name: "Claude Opus 4.1", ...claude({ maxOutputTokens: 32000, structuredOutput: true, temperatureTopPConflict: true, profiles: ["us"] }) },
   { id: "anthropic.claude-sonnet-4-20250514-v1:0", name: "Claude Sonnet 4", ...claude({}) },
   { id: "anthropic.claude-3-7-sonnet-20250219-v1:0", name: "Claude 3.7 Sonnet", ...claude({}) },

@@ -155,7 +155,14 @@ function checkMessages(body: ConverseBody, model: SimModel, tally: ContentTally)
   checkToolPairing(messages as Message[], model);
 }
 
+const EFFORTS = ["low", "medium", "high", "xhigh", "max"];
+
 function checkOutputConfig(body: ConverseBody, model: SimModel): unknown {
+  const effort: unknown = (body.outputConfig as { effort?: unknown } | undefined)?.effort;
+  if (effort !== undefined) {
+    if (!model.effort) throw validation("This model doesn't support the outputConfig.effort field. Remove outputConfig.effort and try again.");
+    if (typeof effort !== "string" || !EFFORTS.includes(effort)) throw constraint(effort, "outputConfig.effort", `Member must satisfy enum value set: [${EFFORTS.join(", ")}]`);
+  }
   const tf: unknown = body.outputConfig?.textFormat;
   if (tf === undefined) return undefined;
   if (!model.structuredOutput) throw validation("This model doesn't support the outputConfig.textFormat field. Remove outputConfig.textFormat and try again.");

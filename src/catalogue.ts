@@ -63,6 +63,19 @@ export const DEFAULT_MODELS: ModelEntryInput[] = [
     price: { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 },
   },
   {
+    // Opus 4.5 takes Bedrock's native effort setting (outputConfig.effort) for reasoning_effort.
+    id: "claude-opus-4-5",
+    bedrockModelId: "us.anthropic.claude-opus-4-5-20251101-v1:0",
+    ownedBy: "anthropic",
+    ...claudeThinking,
+    reasoning: "output-effort",
+    structuredOutput: "native",
+    temperatureTopPConflict: true,
+    defaultMaxTokens: 8192,
+    maxOutputTokens: 64000,
+    price: { input: 5, output: 25, cacheRead: 0.5, cacheWrite: 6.25 },
+  },
+  {
     id: "claude-haiku-4-5",
     bedrockModelId: "us.anthropic.claude-haiku-4-5-20251001-v1:0",
     ownedBy: "anthropic",

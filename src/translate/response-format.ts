@@ -35,7 +35,9 @@ export function planResponseFormat(
   if (rf.type === "json_object") return { systemText: JSON_OBJECT_INSTRUCTION };
   const { name, description, schema } = rf.json_schema;
   const json = schema ?? { type: "object" };
-  if (model.structuredOutput === "native") {
+  // Native structured output accepts only closed objects (`additionalProperties: false` at every depth); an open
+  // schema is still honoured, through the forced-tool path, instead of failing at Bedrock.
+  if (model.structuredOutput === "native" && isClosedSchema(json)) {
     const jsonSchema: { schema: string; name?: string; description?: string } = { schema: JSON.stringify(json), name };
     if (description) jsonSchema.description = description;
     return { textFormat: { type: "json_schema", structure: { jsonSchema } } };
@@ -54,4 +56,15 @@ export function planResponseFormat(
       inputSchema: { json },
     },
   };
+}
+
+/** True when every object in the schema sets `additionalProperties: false` (what native structured output requires). */
+export function isClosedSchema(s: unknown): boolean {
+  if (Array.isArray(s)) return s.every(isClosedSchema);
+  if (!s || typeof s !== "object") return true;
+  const o = s as Record<string, unknown>;
+  const isObject = o.type === "object" || (Array.isArray(o.type) && o.type.includes("object")) || (!!o.properties && typeof o.properties === "object");
+  if (isObject && o.additionalProperties !== false) return false;
+  const maps = [o.properties, o.$defs, o.definitions].flatMap((m) => (m && typeof m === "object" ? Object.values(m) : []));
+  return [o.items, o.anyOf, o.oneOf, o.allOf, o.prefixItems, ...maps].every(isClosedSchema);
 }

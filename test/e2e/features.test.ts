@@ -130,6 +130,14 @@ describe(`OpenAI features through the openai SDK (${e2e().runtime})`, () => {
       expect(Number.isInteger(parsed.age)).toBe(true);
       expect(res.choices[0]!.finish_reason).toBe("stop");
     }
+    // An open schema (no additionalProperties: false) cannot use Claude's native output: the gateway uses a forced tool.
+    const open = await client.chat.completions.create({
+      model: MODEL,
+      response_format: { type: "json_schema", json_schema: { name: "tags", schema: { type: "object", properties: { tags: { type: "array", items: { type: "string" } } }, required: ["tags"] } } },
+      messages: [{ role: "user", content: "Tag this" }],
+    });
+    expect(Array.isArray(JSON.parse(open.choices[0]!.message.content!).tags)).toBe(true);
+    expect(open.choices[0]!.message.tool_calls ?? []).toEqual([]);
     const obj = await client.chat.completions.create({ model: MODEL, response_format: { type: "json_object" }, messages: [{ role: "user", content: "Give me JSON" }] });
     expect(() => JSON.parse(obj.choices[0]!.message.content!)).not.toThrow();
   });
@@ -154,6 +162,14 @@ describe(`OpenAI features through the openai SDK (${e2e().runtime})`, () => {
     expect(rows.some((r) => r.cacheWriteTokens > 0)).toBe(true);
     expect(rows.some((r) => r.cacheReadTokens > 0)).toBe(true);
     await local.revoke();
+  });
+
+  it("uses Bedrock's native effort setting where the model has one", async () => {
+    const res = await client.chat.completions.create({ model: "claude-opus-4-5", reasoning_effort: "high", messages: [{ role: "user", content: "Plan carefully" }] });
+    expect(res.choices[0]!.finish_reason).toBe("stop");
+    const sent = (await simRequests()).filter((r) => r.modelId?.includes("opus-4-5")).at(-1);
+    expect(sent?.body?.outputConfig?.effort).toBe("high");
+    expect(sent?.body?.additionalModelRequestFields?.thinking).toBeUndefined();
   });
 
   it("refuses logprobs and temperature above Bedrock's range, naming the field", async () => {

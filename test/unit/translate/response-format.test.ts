@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_JSON_TOOL_NAME, JSON_OBJECT_INSTRUCTION } from "../../../src/translate/response-format";
+import { DEFAULT_JSON_TOOL_NAME, isClosedSchema, JSON_OBJECT_INSTRUCTION } from "../../../src/translate/response-format";
 import { CLAUDE, CLAUDE37, model, PLAIN, translate } from "./helpers";
 
 const q = [{ role: "system", content: "sys" }, { role: "user", content: "q" }];
@@ -32,6 +32,24 @@ describe("response_format", () => {
     expect(out.jsonToolName).toBeUndefined();
     expect(out.body.toolConfig).toBeUndefined();
   });
+
+  it("json_schema with an open object on a native model → the forced-tool path (native output needs closed objects)", () => {
+    const open = { type: "object", properties: { tags: { type: "array", items: { type: "object", properties: { k: { type: "string" } } } } } };
+    const out = translate({ messages: q, response_format: { type: "json_schema", json_schema: { name: "tagged", schema: open } } }, CLAUDE);
+    expect(out.body.outputConfig).toBeUndefined();
+    expect(out.jsonToolName).toBe("tagged");
+    expect(out.body.toolConfig?.toolChoice).toEqual({ tool: { name: "tagged" } });
+  });
+
+  it.each([
+    [{ type: "object", properties: { a: { type: "string" } }, additionalProperties: false }, true],
+    [{ type: "object", properties: { a: { type: "string" } } }, false],
+    [{ type: "object", additionalProperties: false, properties: { a: { type: "object", properties: {} } } }, false],
+    [{ type: "object", additionalProperties: false, properties: { a: { type: "array", items: { type: "object", additionalProperties: false } } } }, true],
+    [{ type: "object", additionalProperties: false, $defs: { x: { type: "object" } } }, false],
+    [{ anyOf: [{ type: "string" }, { type: "object", additionalProperties: false }] }, true],
+    [{ type: "string" }, true],
+  ])("isClosedSchema(%j) = %s", (schemaIn, closed) => expect(isClosedSchema(schemaIn)).toBe(closed));
 
   it("json_schema with native output and effort together", () => {
     const m = model({ reasoning: "output-effort", structuredOutput: "native" });
