@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./app-env";
 import { cachedKeyLookup } from "./auth/key-cache";
@@ -7,6 +8,7 @@ import { apiKeyAuth } from "./auth/middleware";
 import { findKeyByHash } from "./db/keys";
 import type { Deps } from "./deps";
 import { GatewayError, toOpenAIErrorBody } from "./errors";
+import { accessLog } from "./http/access-log";
 import { requestId } from "./http/request-id";
 import { registerChatCompletions } from "./routes/chat-completions";
 import { registerEmbeddings } from "./routes/embeddings";
@@ -18,7 +20,20 @@ import { usageTracking } from "./usage/middleware";
 export function createApp(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
-  app.use("*", requestId({ ids: deps.ids }));
+  app.use("*", requestId({ ids: deps.ids }), accessLog({ logger: deps.logger, clock: deps.clock }));
+  if (deps.config.CORS_ALLOW_ORIGINS.length > 0) {
+    // Browser clients: preflight answers before authentication, as browsers send OPTIONS without credentials;
+    // the requested headers are echoed, since SDKs add their own (x-stainless-*).
+    const origins = deps.config.CORS_ALLOW_ORIGINS;
+    app.use(
+      "/v1/*",
+      cors({
+        origin: origins.includes("*") ? "*" : origins,
+        exposeHeaders: ["x-request-id", "x-gateway-warning", "retry-after"],
+        maxAge: 600,
+      }),
+    );
+  }
   registerHealth(app, deps);
 
   const findKey = cachedKeyLookup((hash) => findKeyByHash(deps.db, hash), { ttlMs: deps.config.KEY_CACHE_TTL_MS, clock: deps.clock });

@@ -98,6 +98,11 @@ export const ConfigSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: int(25_000, 0),
   /** How long a key lookup is cached; a revoked key stops working at most this long after revocation. 0 disables. */
   KEY_CACHE_TTL_MS: int(10_000, 0),
+  /** Origins allowed to call /v1 from a browser (comma-separated, or `*`); empty turns CORS off. */
+  CORS_ALLOW_ORIGINS: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? "").split(",").map((o) => o.trim()).filter(Boolean)),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
 });
 

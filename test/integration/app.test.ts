@@ -26,7 +26,7 @@ describe.each(testBackends)("gateway in-process on $name", ({ open }) => {
 
   beforeAll(async () => {
     t = await open();
-    const config = parseConfig({ MAX_BODY_BYTES: "65536", LOG_LEVEL: "debug" });
+    const config = parseConfig({ MAX_BODY_BYTES: "65536", LOG_LEVEL: "debug", CORS_ALLOW_ORIGINS: "https://app.example" });
     const logger = createLogger("debug", (line) => logs.push(line));
     deps = {
       config,
@@ -114,6 +114,25 @@ describe.each(testBackends)("gateway in-process on $name", ({ open }) => {
     expect(all.length).toBeGreaterThan(0);
     expect(all).not.toContain(canary);
     expect(all).not.toContain(key);
+  });
+
+  it("answers CORS preflights for allowed origins without a key", async () => {
+    const res = await app.request("/v1/chat/completions", {
+      method: "OPTIONS",
+      headers: { origin: "https://app.example", "access-control-request-method": "POST", "access-control-request-headers": "authorization,content-type,x-stainless-os" },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get("access-control-allow-origin")).toBe("https://app.example");
+    expect(res.headers.get("access-control-allow-headers")).toContain("x-stainless-os");
+    const other = await app.request("/v1/models", { method: "OPTIONS", headers: { origin: "https://evil.example", "access-control-request-method": "GET" } });
+    expect(other.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  it("logs one access line per request with the key id, never the key", async () => {
+    const { key, id } = await newKey();
+    await (await post(key, { model: "nova-lite", messages: [{ role: "user", content: "hi" }] })).text();
+    const line = logs.map((l) => JSON.parse(l)).find((l) => l.msg === "request" && l.keyId === id);
+    expect(line).toMatchObject({ method: "POST", path: "/v1/chat/completions", status: 200, model: "nova-lite" });
   });
 
   it("answers the OpenAI error shape for unknown routes and health without a key", async () => {
