@@ -68,6 +68,17 @@ describe(`chat completions (${e2e().runtime})`, () => {
     expect(row.ttftMs).not.toBeNull();
   });
 
+  it("reassembles multibyte text split across frames and TCP writes byte-exactly", async () => {
+    const content = "unicode please [sim:unicode]";
+    const plain = await client.chat.completions.create({ model: MODEL, messages: [{ role: "user", content }] });
+    const stream = await client.chat.completions.create({ model: MODEL, stream: true, messages: [{ role: "user", content: `${content} [sim:chunk-bytes=7]` }] });
+    let text = "";
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+    expect(plain.choices[0]!.message.content).toMatch(/[\u{1F300}-\u{1FAFF}]/u);
+    expect(text).not.toContain("\uFFFD");
+    expect(text).toBe(plain.choices[0]!.message.content);
+  });
+
   it("does not send a usage chunk unless asked", async () => {
     const stream = await client.chat.completions.create({ model: MODEL, stream: true, messages: [{ role: "user", content: "hi" }] });
     const chunks: OpenAI.Chat.Completions.ChatCompletionChunk[] = [];
