@@ -73,6 +73,8 @@ export const ConfigSchema = z.object({
   DATABASE_URL: optionalString,
   DATA_DIR: z.string().default("./data"),
   MIGRATE_ON_START: bool(true),
+  /** How long Node and Bun wait for the database at start before giving up. */
+  DB_CONNECT_TIMEOUT_MS: int(30_000, 0),
   AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, "must be an AWS region such as us-east-1").default("us-east-1"),
   AWS_ACCESS_KEY_ID: optionalString,
   AWS_SECRET_ACCESS_KEY: optionalString,

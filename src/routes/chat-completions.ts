@@ -38,6 +38,7 @@ export function registerChatCompletions(app: Hono<AppEnv>, deps: Deps): void {
       created: Math.floor(now / 1000),
       model: req.model,
       jsonToolName: translated.jsonToolName,
+      legacyFunctions: translated.legacyFunctions,
     };
     const signal = c.req.raw.signal;
 

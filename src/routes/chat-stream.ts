@@ -16,7 +16,7 @@ import { settleUsage, type UsageDraft, type UsageOutcome } from "../usage/draft"
 export type StreamPlan = {
   modelId: string;
   body: ConverseRequest;
-  meta: { id: string; created: number; model: string; includeUsage: boolean; jsonToolName?: string };
+  meta: { id: string; created: number; model: string; includeUsage: boolean; jsonToolName?: string; legacyFunctions?: boolean };
   draft: UsageDraft;
   signal: AbortSignal;
 };

@@ -7,7 +7,14 @@ import type { ChatCompletion, ChatCompletionMessage, ChatCompletionMessageToolCa
 import { mapStopReason } from "./stop-reason";
 import { normalizeUsage, toOpenAIUsage, type NormalizedUsage } from "./usage";
 
-export type CompletionMeta = { id: string; created: number; model: string; jsonToolName?: string };
+export type CompletionMeta = {
+  id: string;
+  created: number;
+  model: string;
+  jsonToolName?: string;
+  /** The request used the deprecated `functions`: answer with `function_call` (see `toLegacyFunctionCall`). */
+  legacyFunctions?: boolean;
+};
 
 export type TranslatedCompletion = {
   completion: ChatCompletion;
@@ -51,7 +58,9 @@ export function toChatCompletion(res: ConverseResponse, meta: CompletionMeta): T
   // In JSON mode the tool input is the whole answer; text the model wrote around the call is dropped.
   const content = jsonContent ?? (text !== "" || toolCalls.length === 0 ? text : null);
   const msg: ChatCompletionMessage = { role: "assistant", content, refusal: null };
-  if (toolCalls.length > 0) msg.tool_calls = toolCalls;
+  const legacyCall = meta.legacyFunctions ? toLegacyFunctionCall(toolCalls) : undefined;
+  if (legacyCall) msg.function_call = legacyCall;
+  else if (toolCalls.length > 0) msg.tool_calls = toolCalls;
   if (reasoningText !== "") msg.reasoning_content = reasoningText;
 
   const usage = normalizeUsage(res.usage);
@@ -61,14 +70,33 @@ export function toChatCompletion(res: ConverseResponse, meta: CompletionMeta): T
     object: "chat.completion",
     created: meta.created,
     model: meta.model,
-    choices: [{ index: 0, message: msg, logprobs: null, finish_reason: finishReason(stopReason, jsonContent !== undefined, toolCalls.length) }],
+    choices: [
+      { index: 0, message: msg, logprobs: null, finish_reason: finishReason(stopReason, jsonContent !== undefined, toolCalls.length, meta.legacyFunctions) },
+    ],
     usage: toOpenAIUsage(usage),
   };
-  return { completion, reasoning, toolCallIds: toolCalls.map((c) => c.id), stopReason, usage };
+  // A legacy answer hands the client no call id (its next turn mints `call_fn_<index>`), so nothing could find
+  // reasoning kept under Bedrock's ids: none are reported.
+  const toolCallIds = meta.legacyFunctions ? [] : toolCalls.map((c) => c.id);
+  return { completion, reasoning, toolCallIds, stopReason, usage };
 }
 
-/** JSON-mode answers end with `stop` unless the model also called real tools. Shared with the stream translator. */
-export function finishReason(stopReason: string | null, answeredViaJsonTool: boolean, toolCallCount: number): FinishReason {
+/**
+ * The legacy functions API carries at most one call per message, and Converse has no switch to stop the model
+ * from calling several tools in one turn: the first call is returned and the others are dropped (never run, and
+ * absent from the history the client sends back, which Bedrock accepts). The stream translator keeps the same rule.
+ */
+function toLegacyFunctionCall(calls: ChatCompletionMessageToolCall[]): ChatCompletionMessage["function_call"] {
+  const first = calls[0];
+  return first ? { name: first.function.name, arguments: first.function.arguments } : undefined;
+}
+
+/**
+ * JSON-mode answers end with `stop` unless the model also called real tools; legacy-functions answers say
+ * `function_call` where others say `tool_calls`. Shared with the stream translator.
+ */
+export function finishReason(stopReason: string | null, answeredViaJsonTool: boolean, toolCallCount: number, legacyFunctions = false): FinishReason {
   if (answeredViaJsonTool && toolCallCount === 0 && stopReason === "tool_use") return "stop";
-  return mapStopReason(stopReason);
+  const reason = mapStopReason(stopReason);
+  return legacyFunctions && reason === "tool_calls" ? "function_call" : reason;
 }

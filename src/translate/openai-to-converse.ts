@@ -12,7 +12,7 @@ import type { ChatCompletionRequest } from "./openai-types";
 import { mergeAdditionalFields, readPassthrough } from "./passthrough";
 import { fitThinkingBudget, planReasoning } from "./reasoning";
 import { planResponseFormat } from "./response-format";
-import { buildToolConfig, readTools } from "./tools";
+import { buildToolConfig, readTools, usesLegacyFunctions } from "./tools";
 import {
   assistantToolTurnLacksReasoning,
   hasToolBlocks,
@@ -35,6 +35,7 @@ export type TranslatedRequest = {
   thinkingDropped?: string; // why thinking was turned off (e.g. blocks no longer available); not repeated in warnings
   jsonToolName?: string; // set when json output is emulated with a forced tool: the response side must turn that tool's input into message content
   warnings: string[]; // e.g. "temperature clamped to 1"
+  legacyFunctions?: boolean; // set when the client uses the deprecated functions API: answer with `function_call`, not `tool_calls`
 };
 
 /**
@@ -100,5 +101,6 @@ export function toConverseRequest(req: ChatCompletionRequest, ctx: TranslateCont
   const out: TranslatedRequest = { body, thinking, warnings };
   if (thinkingDropped) out.thinkingDropped = thinkingDropped;
   if (format.jsonTool) out.jsonToolName = format.jsonTool.name;
+  if (usesLegacyFunctions(req)) out.legacyFunctions = true;
   return out;
 }

@@ -218,6 +218,8 @@ export type ChatCompletionMessage = {
   content: string | null;
   refusal: null;
   tool_calls?: ChatCompletionMessageToolCall[];
+  /** Deprecated OpenAI shape, sent instead of `tool_calls` when the request used legacy `functions`. */
+  function_call?: { name: string; arguments: string };
   /** Not in OpenAI's schema; the de-facto field (DeepSeek, LiteLLM, vLLM) for reasoning text. */
   reasoning_content?: string;
 };
@@ -244,6 +246,8 @@ export type ChatCompletionChunkDelta = {
   content?: string | null;
   reasoning_content?: string;
   tool_calls?: ChatCompletionChunkToolCall[];
+  /** Legacy-`functions` streams: `{name, arguments: ""}` first, then `{arguments}` fragments. */
+  function_call?: { name?: string; arguments?: string };
 };
 
 export type ChatCompletionChunk = {

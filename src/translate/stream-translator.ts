@@ -8,7 +8,15 @@ import { finishReason } from "./converse-to-openai";
 import type { ChatCompletionChunk, ChatCompletionChunkDelta, FinishReason } from "./openai-types";
 import { normalizeUsage, toOpenAIUsage, type NormalizedUsage } from "./usage";
 
-export type StreamMeta = { id: string; created: number; model: string; includeUsage: boolean; jsonToolName?: string };
+export type StreamMeta = {
+  id: string;
+  created: number;
+  model: string;
+  includeUsage: boolean;
+  jsonToolName?: string;
+  /** The request used the deprecated `functions`: stream `delta.function_call` instead of `delta.tool_calls`. */
+  legacyFunctions?: boolean;
+};
 
 export type StreamState = {
   /** Set by the `metadata` event; null until then (or if Bedrock never sent it). */
@@ -32,6 +40,9 @@ export type StreamTranslator = {
 type Block =
   | { kind: "tool"; index: number; sawArgs: boolean }
   | { kind: "json"; sawArgs: boolean }
+  | { kind: "function"; sawArgs: boolean }
+  /** A legacy-functions call after the first: not sent (see `toLegacyFunctionCall` in converse-to-openai.ts). */
+  | { kind: "dropped" }
   | { kind: "reasoning"; text: string; signature?: string; redacted?: string };
 
 /** Creates a translator for one stream; `push` each decoded event in order, then call `finish` once. */
@@ -42,6 +53,7 @@ export function createStreamTranslator(meta: StreamMeta): StreamTranslator {
   let started = false;
   let finished = false;
   let usedJsonTool = false;
+  let toolCalls = 0; // calls of real tools Bedrock made, sent or not
   let usage: NormalizedUsage | null = null;
   let stopReason: string | null = null;
   let outputChars = 0;
@@ -70,14 +82,17 @@ export function createStreamTranslator(meta: StreamMeta): StreamTranslator {
       out.push(chunk({ content: d.text }));
     } else if (d.toolUse) {
       const b = blocks.get(i);
-      if (!b || (b.kind !== "tool" && b.kind !== "json")) {
+      if (!b || b.kind === "reasoning") {
         throw GatewayError.upstream(`Bedrock sent tool input for content block ${i} without starting a tool call.`, "upstream_invalid_response");
       }
       const s = d.toolUse.input;
       if (typeof s !== "string" || s === "") return; // Bedrock sometimes opens with an empty fragment.
+      outputChars += s.length; // dropped calls count too: Bedrock bills them
+      if (b.kind === "dropped") return;
       b.sawArgs = true;
-      outputChars += s.length;
-      out.push(b.kind === "json" ? chunk({ content: s }) : chunk({ tool_calls: [{ index: b.index, function: { arguments: s } }] }));
+      if (b.kind === "json") out.push(chunk({ content: s }));
+      else if (b.kind === "function") out.push(chunk({ function_call: { arguments: s } }));
+      else out.push(chunk({ tool_calls: [{ index: b.index, function: { arguments: s } }] }));
     } else if (d.reasoningContent) {
       let b = blocks.get(i);
       if (!b) blocks.set(i, (b = { kind: "reasoning", text: "" }));
@@ -98,6 +113,7 @@ export function createStreamTranslator(meta: StreamMeta): StreamTranslator {
     if (!b) return;
     // A tool call without argument bytes still has to accumulate to valid JSON on the client.
     if (b.kind === "tool" && !b.sawArgs) out.push(chunk({ tool_calls: [{ index: b.index, function: { arguments: "{}" } }] }));
+    if (b.kind === "function" && !b.sawArgs) out.push(chunk({ function_call: { arguments: "{}" } }));
     if (b.kind === "json" && !b.sawArgs) out.push(chunk({ content: "{}" }));
     if (b.kind === "reasoning") {
       if (b.redacted !== undefined) reasoning.push({ redactedContent: b.redacted });
@@ -133,7 +149,13 @@ export function createStreamTranslator(meta: StreamMeta): StreamTranslator {
             break;
           }
           // Dense index over tool calls only: never contentBlockIndex (OpenAI's accumulators key on it).
-          const index = toolCallIds.length;
+          const index = toolCalls++;
+          if (meta.legacyFunctions) {
+            // No id reaches a legacy client, so toolCallIds stays empty (as in toChatCompletion).
+            blocks.set(event.body.contentBlockIndex, index === 0 ? { kind: "function", sawArgs: false } : { kind: "dropped" });
+            if (index === 0) out.push(chunk({ function_call: { name: tool.name, arguments: "" } }));
+            break;
+          }
           toolCallIds.push(tool.toolUseId);
           blocks.set(event.body.contentBlockIndex, { kind: "tool", index, sawArgs: false });
           out.push(chunk({ tool_calls: [{ index, id: tool.toolUseId, type: "function", function: { name: tool.name, arguments: "" } }] }));
@@ -151,7 +173,7 @@ export function createStreamTranslator(meta: StreamMeta): StreamTranslator {
           for (const i of [...blocks.keys()]) onStop(i, out);
           stopReason = typeof event.body.stopReason === "string" ? event.body.stopReason : null;
           finished = true;
-          out.push(chunk({}, finishReason(stopReason, usedJsonTool, toolCallIds.length)));
+          out.push(chunk({}, finishReason(stopReason, usedJsonTool, toolCalls, meta.legacyFunctions)));
           if (usage && meta.includeUsage) out.push(usageChunk());
           break;
         case "metadata":

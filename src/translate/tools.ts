@@ -59,6 +59,22 @@ export function readTools(req: ChatCompletionRequest, model: ModelEntry): ToolRe
   return { tools, names, choice, choiceParam };
 }
 
+/**
+ * Whether the client speaks the deprecated functions API, so the response must use `function_call` instead of
+ * `tool_calls`: no `tools`, and `functions` or `function_call` in the request, or (a final turn that dropped the
+ * definitions) a history of legacy `function_call` / `role: "function"` messages and no modern tool messages.
+ */
+export function usesLegacyFunctions(req: ChatCompletionRequest): boolean {
+  if (req.tools?.length) return false;
+  if (req.functions?.length || req.function_call != null) return true;
+  let legacy = false;
+  for (const m of req.messages) {
+    if (m.role === "tool" || (m.role === "assistant" && m.tool_calls?.length)) return false;
+    if (m.role === "function" || (m.role === "assistant" && m.function_call)) legacy = true;
+  }
+  return legacy;
+}
+
 function toToolSpec(fn: FunctionDefinition): ToolSpecification {
   const spec: ToolSpecification = { name: fn.name, inputSchema: { json: fn.parameters ?? EMPTY_PARAMETERS } };
   if (fn.description && fn.description.trim() !== "") spec.description = fn.description;

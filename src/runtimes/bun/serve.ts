@@ -1,6 +1,6 @@
 import type { Config } from "../../config";
 import type { Gateway } from "../node/boot";
-import { gracefulShutdown } from "../node/shutdown";
+import { drainGate, gracefulShutdown } from "../node/shutdown";
 
 // The slice of Bun's API this file uses, so the project needs no @types/bun (Bun is a dev dependency only).
 type BunServer = { readonly port: number; readonly hostname: string; stop(closeActiveConnections?: boolean): Promise<void> };
@@ -31,13 +31,14 @@ export function bunIdleTimeoutSeconds(config: Config): number {
 
 /** Serves the gateway with Bun.serve and wires SIGTERM/SIGINT to a bounded, graceful drain (as serveOnNode does). */
 export function serveOnBun(gw: Gateway, port: number, host: string): { url: string; stop: () => Promise<void> } {
-  const server = Bun.serve({ fetch: (request) => gw.app.fetch(request), port, hostname: host, idleTimeout: bunIdleTimeoutSeconds(gw.config) });
+  const gate = drainGate((request: Request) => gw.app.fetch(request));
+  const server = Bun.serve({ fetch: (request) => gate.fetch(request, undefined), port, hostname: host, idleTimeout: bunIdleTimeoutSeconds(gw.config) });
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${server.port}`;
 
   const stop = gracefulShutdown(gw, {
     // stop() without force stops listening and resolves once in-flight requests (open streams included) are done.
     drain: () => server.stop(false),
     closeAll: () => server.stop(true),
-  });
+  }, gate);
   return { url, stop };
 }

@@ -2,21 +2,34 @@
  * Builds the gateway for long-lived servers (Node and Bun): config from the environment, the database
  * (Postgres or embedded PGlite), migrations under an advisory lock, the Bedrock client and the app.
  */
+import { sql } from "drizzle-orm";
 import { createApp } from "../../app";
 import { createBedrockClient } from "../../bedrock/client";
 import { createCatalogue, DEFAULT_MODELS, mergeModels } from "../../catalogue";
 import { bedrockControlEndpoint, bedrockRuntimeEndpoint, ConfigError, parseConfig, type Config } from "../../config";
 import { randomIds, systemClock, type Deps } from "../../deps";
+import type { Db } from "../../db/client";
 import { runMigrations } from "../../db/migrate";
 import { createLogger, type Logger } from "../../logger";
 import { createReasoningStore } from "../../reasoning-store";
 import { createBatchUsageWriter } from "../../usage/batch-writer";
 import { createCredentialsProvider } from "./credentials";
-import { openDatabase } from "./database";
+import { DatabaseInUseError, openDatabase } from "./database";
 import { loadMigrations } from "./migrations";
 import { createPendingTracker } from "./pending";
 
 export type Gateway = Awaited<ReturnType<typeof bootGateway>>;
+
+/** Boots, or exits 1 with a one-line reason for the errors an operator can fix (config, database). */
+export async function bootOrExit(config: Config, opts: Parameters<typeof bootGateway>[1] = {}): Promise<Gateway> {
+  try {
+    return await bootGateway(config, opts);
+  } catch (err) {
+    const known = err instanceof StartupError || err instanceof DatabaseInUseError;
+    console.error(`bedrock-gateway failed to start: ${known ? err.message : err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    process.exit(1);
+  }
+}
 
 /** Parses config or exits the process with the variables that are wrong. */
 export function configOrExit(env: Record<string, unknown>): Config {
@@ -31,10 +44,46 @@ export function configOrExit(env: Record<string, unknown>): Config {
   }
 }
 
+export class StartupError extends Error {}
+
+/**
+ * Containers often start before their database: keep trying for `timeoutMs`, then fail with one clear line.
+ * With timeoutMs 0 (no migrations to run) an unreachable database is only a warning: /readyz reports it and
+ * requests fail closed until it is back.
+ */
+async function waitForDatabase(db: Db, timeoutMs: number, logger: Logger): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await db.execute(sql`select 1`);
+      return;
+    } catch (err) {
+      const reason = rootCause(err);
+      if (Date.now() >= deadline) {
+        if (timeoutMs === 0) {
+          logger.warn("database unreachable at start; serving anyway (see /readyz)", { reason });
+          return;
+        }
+        throw new StartupError(`Cannot reach the database (${reason}) after ${Math.round(timeoutMs / 1000)} s. Check DATABASE_URL.`);
+      }
+      if (attempt === 0) logger.warn("waiting for the database", { reason });
+      await new Promise((r) => setTimeout(r, Math.min(2000, 200 * 2 ** attempt)));
+    }
+  }
+}
+
+function rootCause(err: unknown): string {
+  let e: unknown = err;
+  while (e instanceof Error && e.cause) e = e.cause;
+  const code = (e as { code?: string })?.code;
+  return [code, e instanceof Error ? e.message : String(e)].filter(Boolean).join(": ").slice(0, 300);
+}
+
 export async function bootGateway(config: Config, opts: { logger?: Logger; fetch?: typeof fetch } = {}) {
   const logger = opts.logger ?? createLogger(config.LOG_LEVEL);
   const database = await openDatabase(config, logger, { serveSocket: !config.DATABASE_URL });
   try {
+    await waitForDatabase(database.db, config.MIGRATE_ON_START ? config.DB_CONNECT_TIMEOUT_MS : 0, logger);
     if (config.MIGRATE_ON_START) {
       const { applied } = await runMigrations(database.db, loadMigrations());
       if (applied > 0) logger.info("migrations applied", { count: applied });

@@ -8,7 +8,7 @@ import { SIM_CREDENTIALS, startSimulator } from "../../../sim/server";
 import { hashApiKey } from "../../auth/api-key";
 import { createKey, findKeyByHash } from "../../db/keys";
 import type { Db } from "../../db/client";
-import { bootGateway, configOrExit } from "./boot";
+import { bootOrExit, configOrExit } from "./boot";
 import { createNodeFetch } from "./http-fetch";
 import { serveOnNode } from "./serve";
 
@@ -27,7 +27,7 @@ const config = configOrExit({
   AWS_SESSION_TOKEN: "",
   AWS_REGION: "us-east-1",
 });
-const gw = await bootGateway(config, { fetch: createNodeFetch() });
+const gw = await bootOrExit(config, { fetch: createNodeFetch() });
 const key = await demoKey(gw.database.db, config.DATA_DIR);
 const { url, stop } = await serveOnNode(gw, config.PORT, config.HOST);
 process.once("SIGINT", () => void sim.close());

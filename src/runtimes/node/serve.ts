@@ -1,12 +1,13 @@
 import { serve, type ServerType } from "@hono/node-server";
 import type { Server } from "node:http";
 import type { Gateway } from "./boot";
-import { gracefulShutdown } from "./shutdown";
+import { drainGate, gracefulShutdown } from "./shutdown";
 
 /** Serves the gateway on node:http and wires SIGTERM/SIGINT to the graceful drain. */
 export async function serveOnNode(gw: Gateway, port: number, host: string): Promise<{ server: ServerType; url: string; stop: () => Promise<void> }> {
+  const gate = drainGate(gw.app.fetch);
   const server = await new Promise<ServerType>((resolve, reject) => {
-    const s = serve({ fetch: gw.app.fetch, port, hostname: host }, () => resolve(s));
+    const s = serve({ fetch: gate.fetch, port, hostname: host }, () => resolve(s));
     s.once("error", reject);
   });
   const address = server.address();
@@ -23,6 +24,6 @@ export async function serveOnNode(gw: Gateway, port: number, host: string): Prom
       await closed.finally(() => clearInterval(idle));
     },
     closeAll: () => http.closeAllConnections(),
-  });
+  }, gate);
   return { server, url, stop };
 }

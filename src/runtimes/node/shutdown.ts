@@ -1,4 +1,21 @@
+import { GatewayError, toOpenAIErrorBody } from "../../errors";
 import type { Gateway } from "./boot";
+
+/**
+ * While draining, a request that still arrives (on a kept-alive connection) is answered 503 with
+ * `connection: close` and `retry-after`, so clients and load balancers move on; the OpenAI SDKs retry it.
+ */
+export function drainGate<E>(fetch: (request: Request, env: E) => Response | Promise<Response>) {
+  let draining = false;
+  return {
+    start: () => void (draining = true),
+    fetch(request: Request, env: E): Response | Promise<Response> {
+      if (!draining) return fetch(request, env);
+      const err = new GatewayError({ status: 503, type: "server_error", code: "shutting_down", message: "The gateway is shutting down; retry the request." });
+      return Response.json(toOpenAIErrorBody(err), { status: 503, headers: { connection: "close", "retry-after": "1" } });
+    },
+  };
+}
 
 /**
  * The graceful stop shared by Node and Bun: stop accepting, let open requests and streams finish within
@@ -8,6 +25,7 @@ import type { Gateway } from "./boot";
 export function gracefulShutdown(
   gw: Gateway,
   server: { drain(): Promise<void>; closeAll(): void | Promise<void> },
+  gate?: { start(): void },
 ): () => Promise<void> {
   let stopping: Promise<void> | null = null;
   const stop = () =>
@@ -15,6 +33,7 @@ export function gracefulShutdown(
       const started = Date.now();
       const timeoutMs = gw.config.SHUTDOWN_TIMEOUT_MS;
       gw.logger.info("shutting down: no new connections, draining open requests", { timeoutMs });
+      gate?.start();
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timedOut = await Promise.race([
         server.drain().then(() => false),

@@ -117,18 +117,44 @@ describe.each<Runtime>(["node", "bun", "workerd"])("%s runtime", (runtime) => {
     return;
   }
 
-  it("on SIGTERM refuses new connections, finishes the open stream, writes its row and exits 0", async () => {
+  it("on SIGTERM refuses new connections, finishes the open streams, writes their rows and exits 0", async () => {
     const started = Date.now();
-    const res = await stream("[sim:delay=150] [sim:words=10]");
+    const OPEN = 40;
+    const responses = await Promise.all(Array.from({ length: OPEN }, () => stream("[sim:delay=150] [sim:words=10]")));
     let exit: Promise<number | null> | null = null;
-    const timed = await readTimed(res, started, () => {
-      exit = gw.stop("SIGTERM");
-    });
-    expect(timed.doneAt, timed.text.slice(-300)).not.toBeNull();
-    expect(timed.contentAt.length).toBeGreaterThanOrEqual(5);
-    await expect(fetch(`${gw.url}/healthz`)).rejects.toThrow();
+    const timed = await Promise.all(
+      responses.map((res, i) =>
+        readTimed(res, started, () => {
+          if (i === 0) exit = gw.stop("SIGTERM");
+        }),
+      ),
+    );
+    for (const t of timed) {
+      expect(t.doneAt, t.text.slice(-300)).not.toBeNull();
+      expect(t.contentAt.length).toBeGreaterThanOrEqual(5);
+    }
+    // A request after SIGTERM is refused: no new connections, and a kept-alive one gets 503 + connection: close.
+    const late = await fetch(`${gw.url}/healthz`).catch((e: unknown) => e);
+    if (late instanceof Response) {
+      expect(late.status).toBe(503);
+      expect(((await late.json()) as { error: { code: string } }).error.code).toBe("shutting_down");
+    } else expect(late).toBeInstanceOf(Error);
     expect(await exit).toBe(0);
     const rows = await tdb.db.select().from(usageEvents).where(eq(usageEvents.keyId, key.id));
-    expect(rows.filter((r) => r.stream && r.status === "ok")).toHaveLength(2);
+    expect(rows.filter((r) => r.stream && r.status === "ok")).toHaveLength(OPEN + 1);
+  });
+
+  it("fails fast with one clear line when the database is unreachable", async () => {
+    const child = await import("node:child_process");
+    const [cmd, args] = runtime === "node" ? [process.execPath, ["dist/node.js"]] : [`${ROOT}/node_modules/.bin/bun`, ["src/runtimes/bun.ts"]];
+    const r = child.spawnSync(cmd, args, {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, DATABASE_URL: "postgres://postgres:pw@127.0.0.1:9/none", DB_CONNECT_TIMEOUT_MS: "500", PORT: "0", LOG_LEVEL: "error" },
+      encoding: "utf8",
+      timeout: 20_000,
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/failed to start: Cannot reach the database .* Check DATABASE_URL/);
+    expect(r.stderr).not.toContain("pw@");
   });
 });
