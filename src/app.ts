@@ -6,7 +6,7 @@ import type { AppEnv } from "./app-env";
 import { cachedKeyLookup } from "./auth/key-cache";
 import { apiKeyAuth } from "./auth/middleware";
 import { findKeyByHash } from "./db/keys";
-import type { Deps } from "./deps";
+import { scopeOf, type Deps } from "./deps";
 import { GatewayError, toOpenAIErrorBody } from "./errors";
 import { accessLog } from "./http/access-log";
 import { requestId } from "./http/request-id";
@@ -16,7 +16,11 @@ import { registerHealth } from "./routes/health";
 import { registerModels } from "./routes/models";
 import { usageTracking } from "./usage/middleware";
 
-/** Builds the gateway. Pure composition: every collaborator arrives in `deps`; nothing reads the environment. */
+/**
+ * Builds the gateway. Pure composition: every collaborator arrives in `deps`; nothing reads the environment.
+ * A runtime that needs a per-request database (Workers) passes it as a RequestScope in Hono's env, so the app
+ * and its caches can still live for the whole process or isolate.
+ */
 export function createApp(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
@@ -36,7 +40,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   }
   registerHealth(app, deps);
 
-  const findKey = cachedKeyLookup((hash) => findKeyByHash(deps.db, hash), { ttlMs: deps.config.KEY_CACHE_TTL_MS, clock: deps.clock });
+  const findKey = cachedKeyLookup((hash: string, env: unknown) => findKeyByHash(scopeOf(env, deps).db, hash), { ttlMs: deps.config.KEY_CACHE_TTL_MS, clock: deps.clock });
   const auth = apiKeyAuth({ findKey, clock: deps.clock, logger: deps.logger });
   const limit = bodyLimit({
     maxSize: deps.config.MAX_BODY_BYTES,

@@ -25,6 +25,18 @@ export type Deps = {
   usageWriter?: UsageWriter;
 };
 
+/** What belongs to one request where the runtime cannot share it across requests (Workers: the database socket). */
+export type RequestScope = Pick<Deps, "db" | "waitUntil" | "usageWriter">;
+
+/** Key under which a runtime passes a RequestScope as Hono's `env` (`app.fetch(request, { [REQUEST_SCOPE]: scope })`). */
+export const REQUEST_SCOPE = "bedrockGatewayRequestScope";
+
+/** This request's scope: the runtime's per-request one if it passed one, else the process-wide deps. */
+export function scopeOf(env: unknown, deps: Deps): RequestScope {
+  const scope = (env as Record<string, RequestScope | undefined> | undefined)?.[REQUEST_SCOPE];
+  return scope ?? deps;
+}
+
 export const systemClock: Clock = { now: () => Date.now() };
 
 const ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";

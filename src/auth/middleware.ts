@@ -24,7 +24,8 @@ export function extractApiKey(authorization: string | undefined, xApiKey: string
  * Missing, unknown, revoked and expired keys all answer 401 `invalid_api_key`, as OpenAI does.
  */
 export function apiKeyAuth(opts: {
-  findKey: (hash: string) => Promise<ApiKeyRecord | null>;
+  /** `env` is Hono's `c.env`, which may carry the request's database (see scopeOf). */
+  findKey: (hash: string, env: unknown) => Promise<ApiKeyRecord | null>;
   clock: Clock;
   logger: Logger;
 }): MiddlewareHandler<AppEnv> {
@@ -38,7 +39,7 @@ export function apiKeyAuth(opts: {
     if (!looksLikeApiKey(token)) throw reject("malformed_key");
     let key: ApiKeyRecord | null;
     try {
-      key = await opts.findKey(await hashApiKey(token));
+      key = await opts.findKey(await hashApiKey(token), c.env);
     } catch (err) {
       // Fail closed: without the key store no request is admitted.
       opts.logger.error("key lookup failed", { requestId: c.get("requestId"), error: err instanceof Error ? err.message : String(err) });

@@ -3,7 +3,7 @@
  * when the response (or the stream) ends, fails or is abandoned by the client.
  */
 import type { ModelEntry } from "../catalogue";
-import type { Deps } from "../deps";
+import type { Deps, RequestScope } from "../deps";
 import type { UsageRow } from "../db/usage";
 import { costUsd, type NormalizedUsage } from "../translate/usage";
 import { insertWithRetry } from "./batch-writer";
@@ -29,6 +29,8 @@ export type UsageDraft = {
   /** A stream owns the row now and settles it when it ends. */
   deferred: boolean;
   settled: boolean;
+  /** Where this request's row goes (the runtime's per-request database, or the process-wide one). */
+  scope: RequestScope;
 };
 
 export type UsageOutcome = { status: "ok" | "error" | "aborted"; httpStatus: number; errorCode: string | null };
@@ -61,10 +63,11 @@ export function toUsageRow(d: UsageDraft, outcome: UsageOutcome, now: number): U
 }
 
 /** Settles the draft once: builds the row and writes it off the response path (batched where a writer is configured). */
-export function settleUsage(deps: Pick<Deps, "db" | "clock" | "logger" | "waitUntil" | "usageWriter">, draft: UsageDraft, outcome: UsageOutcome): void {
+export function settleUsage(deps: Pick<Deps, "clock" | "logger">, draft: UsageDraft, outcome: UsageOutcome): void {
   if (draft.settled) return;
   draft.settled = true;
   const row = toUsageRow(draft, outcome, deps.clock.now());
-  if (deps.usageWriter) deps.usageWriter.write(row);
-  else deps.waitUntil(insertWithRetry(deps, [row]));
+  const { db, waitUntil, usageWriter } = draft.scope;
+  if (usageWriter) usageWriter.write(row);
+  else waitUntil(insertWithRetry({ db, logger: deps.logger }, [row]));
 }

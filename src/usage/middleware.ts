@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env";
-import type { Deps } from "../deps";
+import { scopeOf, type Deps } from "../deps";
 import { GatewayError } from "../errors";
 import { settleUsage, type UsageDraft, type UsageEndpoint, type UsageOutcome } from "./draft";
 
@@ -25,6 +25,7 @@ export function usageTracking(deps: Deps, endpoint: UsageEndpoint): MiddlewareHa
       stopReason: null,
       deferred: false,
       settled: false,
+      scope: scopeOf(c.env, deps),
     };
     c.set("usage", draft);
     await next();

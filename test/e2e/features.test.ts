@@ -180,6 +180,45 @@ describe(`OpenAI features through the openai SDK (${e2e().runtime})`, () => {
     expect(t.param).toBe("temperature");
   });
 
+  it("answers legacy functions with function_call, and runs the legacy round trip", async () => {
+    const functions = [weatherTool.function];
+    const messages: Msg[] = [{ role: "user", content: "Weather in Lima? Use get_weather." }];
+    const plain = await client.chat.completions.create({ model: MODEL, functions, function_call: "auto", messages });
+    const choice = plain.choices[0]!;
+    expect(choice.finish_reason).toBe("function_call");
+    expect(choice.message.tool_calls ?? undefined).toBeUndefined();
+    expect(choice.message.function_call!.name).toBe("get_weather");
+    expect(JSON.parse(choice.message.function_call!.arguments)).toHaveProperty("city");
+
+    // Streamed: `{name, arguments: ""}` first, then argument fragments, no tool_calls deltas.
+    let name = "";
+    let args = "";
+    let finish: string | null = null;
+    let toolCallDeltas = 0;
+    for await (const chunk of await client.chat.completions.create({ model: MODEL, stream: true, functions, messages })) {
+      const c = chunk.choices[0];
+      if (!c) continue;
+      if (c.delta.function_call?.name) {
+        expect(name).toBe("");
+        expect(c.delta.function_call.arguments).toBe("");
+        name = c.delta.function_call.name;
+      }
+      args += c.delta.function_call?.arguments ?? "";
+      toolCallDeltas += c.delta.tool_calls?.length ?? 0;
+      finish = c.finish_reason ?? finish;
+    }
+    expect({ name, args, finish, toolCallDeltas }).toEqual({ name: "get_weather", args: choice.message.function_call!.arguments, finish: "function_call", toolCallDeltas: 0 });
+
+    messages.push(
+      { role: "assistant", content: null, function_call: choice.message.function_call! },
+      { role: "function", name: "get_weather", content: '{"temperature_c": 19}' },
+    );
+    const second = await client.chat.completions.create({ model: MODEL, functions, messages });
+    expect(second.choices[0]!.finish_reason).toBe("stop");
+    // The simulator quotes each result with its toolUseId: the id minted for the call matched the result's.
+    expect(second.choices[0]!.message.content).toContain('call_fn_1 => {"temperature_c": 19}');
+  });
+
   it("maps guardrail and context-window stop reasons", async () => {
     const g = await client.chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "[sim:stop=guardrail_intervened]" }] });
     expect(g.choices[0]!.finish_reason).toBe("content_filter");

@@ -138,3 +138,35 @@ describe("toChatCompletion", () => {
     expect(errorOf(() => toChatCompletion(res as never, META))).toMatchObject({ status: 502, code: "upstream_invalid_response" });
   });
 });
+
+describe("toChatCompletion: legacy functions (the request used `functions`)", () => {
+  const LEGACY = { ...META, legacyFunctions: true };
+  it.each([
+    ["text-end-turn.json", undefined, completion({ content: "Hello, world!" }, "stop", [12, 4])],
+    [
+      "tool-use-text-and-two-calls.json (only the first call survives)",
+      undefined,
+      completion({ content: "Let me check.", function_call: { name: "get_weather", arguments: '{"city":"Paris","unit":"c"}' } }, "function_call", [50, 30]),
+    ],
+    ["tool-use-only-null-content.json", undefined, completion({ content: null, function_call: { name: "lookup", arguments: '{"q":"x"}' } }, "function_call", [20, 10])],
+    [
+      "reasoning-then-tool.json",
+      undefined,
+      completion({ content: null, reasoning_content: "I should look it up.", function_call: { name: "search", arguments: '{"query":"bedrock"}' } }, "function_call", [100, 60]),
+    ],
+    ["json-tool-response.json", "json_response", completion({ content: '{"name":"Ada","age":36}' }, "stop", [40, 15])],
+    ["json-tool-response.json (without jsonToolName)", undefined, completion({ function_call: { name: "json_response", arguments: '{"name":"Ada","age":36}' } }, "function_call", [40, 15])],
+    ["max-tokens-length.json", undefined, completion({ content: "Once upon a" }, "length", [8, 3])],
+  ])("%s", (name, jsonToolName, expected) => {
+    const out = toChatCompletion(fixture(name.split(" ")[0]!), { ...LEGACY, jsonToolName });
+    expect(out.completion).toStrictEqual(expected);
+    // The client never sees a call id (its next turn mints `call_fn_<index>`): nothing to key kept reasoning by.
+    expect(out.toolCallIds).toEqual([]);
+  });
+
+  it("keeps the reasoning blocks and raw stop reason for the caller", () => {
+    const out = toChatCompletion(fixture("reasoning-then-tool.json"), LEGACY);
+    expect(out.reasoning).toHaveLength(2);
+    expect(out.stopReason).toBe("tool_use");
+  });
+});

@@ -194,6 +194,54 @@ describe("legacy function messages", () => {
     ]);
   });
 
+  it.each([
+    [
+      "two legacy rounds: each call's id comes from its assistant message's index",
+      [
+        user("q"),
+        assistant(null, { function_call: { name: "alpha", arguments: "{}" } }),
+        { role: "function", name: "alpha", content: "A" },
+        assistant(null, { function_call: { name: "alpha", arguments: '{"n":2}' } }),
+        { role: "function", name: "alpha", content: "B" },
+      ],
+      [
+        ["call_fn_1", "call_fn_1"],
+        ["call_fn_3", "call_fn_3"],
+      ],
+    ],
+    [
+      "a user message between the call and its result",
+      [user("q"), assistant("Calling.", { function_call: { name: "alpha", arguments: "" } }), user("go on"), { role: "function", name: "alpha", content: "A" }],
+      [["call_fn_1", "call_fn_1"]],
+    ],
+  ])("%s", (_name, messages, pairs) => {
+    const body = bodyOf(messages);
+    const uses = body.messages.flatMap((m) => m.content.flatMap((b) => ("toolUse" in b ? [b.toolUse.toolUseId] : [])));
+    const results = body.messages.flatMap((m) => m.content.flatMap((b) => ("toolResult" in b ? [b.toolResult.toolUseId] : [])));
+    expect(uses.map((u, k) => [u, results[k]])).toEqual(pairs);
+  });
+
+  it("same messages → same ids (deterministic across requests)", () => {
+    const messages = [user("q"), assistant(null, { function_call: { name: "alpha", arguments: "{}" } }), { role: "function", name: "alpha", content: "A" }];
+    expect(bodyOf(messages)).toStrictEqual(bodyOf(structuredClone(messages)));
+  });
+
+  it("with thinking, a legacy tool turn has no kept reasoning: thinking is dropped instead of failing", () => {
+    const asked: string[] = [];
+    const out = translate(
+      {
+        messages: [user("q"), assistant(null, { function_call: { name: "alpha", arguments: "{}" } }), { role: "function", name: "alpha", content: "A" }],
+        functions: [{ name: "alpha" }],
+        reasoning_effort: "low",
+      },
+      CLAUDE,
+      { reasoningFor: (id) => (asked.push(id), undefined) },
+    );
+    expect(asked).toEqual([]);
+    expect(out.thinking).toBe(false);
+    expect(out.thinkingDropped).toMatch(/no thinking blocks/);
+  });
+
   it("function message without a matching call → 400", () => {
     const messages = [user("q"), assistant(null, { tool_calls: [call("c", "alpha")] }), { role: "function", name: "gamma", content: "x" }];
     expect(translateError({ messages }, CLAUDE)).toMatchObject({ param: "messages[2].name" });

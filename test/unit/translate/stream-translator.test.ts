@@ -89,6 +89,36 @@ describe("createStreamTranslator: exact chunks", () => {
     ],
     ["empty-content.chunks.jsonl", {}, [c(ROLE), c({}, "stop")]],
     ["max-tokens-length.chunks.jsonl", {}, [c(ROLE), c({ content: "Once upon a" }), c({}, "length")]],
+    [
+      "tool-use-text-and-two-calls.chunks.jsonl",
+      { legacyFunctions: true },
+      [
+        c(ROLE),
+        c({ content: "Let me check." }),
+        c({ function_call: { name: "get_weather", arguments: "" } }),
+        c({ function_call: { arguments: '{"city":"Par' } }),
+        c({ function_call: { arguments: 'is","unit":"c"}' } }),
+        c({}, "function_call"),
+      ],
+    ],
+    [
+      "reasoning-then-tool.chunks.jsonl",
+      { legacyFunctions: true },
+      [
+        c(ROLE),
+        c({ reasoning_content: "I should " }),
+        c({ reasoning_content: "look it up." }),
+        c({ function_call: { name: "search", arguments: "" } }),
+        c({ function_call: { arguments: '{"query":"bedrock"}' } }),
+        c({}, "function_call"),
+      ],
+    ],
+    [
+      "json-tool-response.chunks.jsonl",
+      { jsonToolName: "json_response", legacyFunctions: true },
+      [c(ROLE), c({ content: '{"name":"Ada",' }), c({ content: '"age":36}' }), c({}, "stop")],
+    ],
+    ["text-end-turn.chunks.jsonl", { legacyFunctions: true }, [c(ROLE), c({ content: "Hello, " }), c({ content: "world!" }), c({}, "stop")]],
   ])("%s %j", (name, meta, expected) => {
     expect(run(chunksFixture(name), meta).chunks).toStrictEqual(expected);
   });
@@ -105,6 +135,10 @@ describe("createStreamTranslator: state", () => {
 
   it("the JSON tool is not a tool call", () => {
     expect(run(chunksFixture("json-tool-response.chunks.jsonl"), { jsonToolName: "json_response" }).state.toolCallIds).toEqual([]);
+  });
+
+  it("legacy functions: no tool-call ids (the client gets none to send back)", () => {
+    expect(run(chunksFixture("reasoning-then-tool.chunks.jsonl"), { legacyFunctions: true }).state.toolCallIds).toEqual([]);
   });
 
   it("counts output characters for estimates of cut streams", () => {
@@ -151,6 +185,28 @@ describe("createStreamTranslator: failures and edge cases", () => {
     expect(chunks.slice(2)).toStrictEqual([c({ tool_calls: [{ index: 0, function: { arguments: "{}" } }] }), c({}, "tool_calls")]);
   });
 
+  it("legacy functions: a later call is dropped whole, an argument-less first call gets {}", () => {
+    const { chunks, state } = run(
+      [
+        { type: "messageStart", body: { role: "assistant" } },
+        { type: "contentBlockStart", body: { contentBlockIndex: 0, start: { toolUse: { toolUseId: "t1", name: "ping" } } } },
+        { type: "contentBlockStart", body: { contentBlockIndex: 1, start: { toolUse: { toolUseId: "t2", name: "lookup" } } } },
+        { type: "contentBlockDelta", body: { contentBlockIndex: 1, delta: { toolUse: { input: '{"q":"x"}' } } } },
+        { type: "contentBlockStop", body: { contentBlockIndex: 1 } },
+        { type: "messageStop", body: { stopReason: "tool_use" } },
+      ],
+      { legacyFunctions: true },
+    );
+    expect(chunks).toStrictEqual([
+      c(ROLE),
+      c({ function_call: { name: "ping", arguments: "" } }),
+      c({ function_call: { arguments: "{}" } }),
+      c({}, "function_call"),
+    ]);
+    expect(state.toolCallIds).toEqual([]);
+    expect(state.outputChars).toBe('{"q":"x"}'.length);
+  });
+
   it("no usage chunk without include_usage, even when metadata arrives", () => {
     const { chunks, state } = run(chunksFixture("text-end-turn.chunks.jsonl"));
     expect(chunks.every((ch) => ch.choices.length === 1 && !("usage" in ch))).toBe(true);
@@ -169,8 +225,8 @@ describe("createStreamTranslator: failures and edge cases", () => {
 
 /**
  * Property: for every behaviour recorded both ways, the concatenated stream deltas (content, reasoning and each
- * tool call's arguments) equal the non-stream result. Fixture fragments are compact JSON, so arguments compare
- * byte-for-byte with JSON.stringify(input).
+ * tool call's arguments, or the legacy function_call) equal the non-stream result. Fixture fragments are compact
+ * JSON, so arguments compare byte-for-byte with JSON.stringify(input).
  */
 describe("stream and non-stream agree", () => {
   const pairs = readdirSync(fixtureDir)
@@ -182,11 +238,13 @@ describe("stream and non-stream agree", () => {
     expect(pairs.length).toBeGreaterThanOrEqual(9);
   });
 
-  it.each(pairs.flatMap((base) => [[base, undefined], [base, "json_response"]] as const))("%s (jsonToolName %s)", (base, jsonToolName) => {
-    const { chunks } = run(chunksFixture(`${base}.chunks.jsonl`), { jsonToolName, includeUsage: true });
+  const cases = pairs.flatMap((base) => [undefined, "json_response"].flatMap((json) => [false, true].map((legacy) => [base, json, legacy] as const)));
+  it.each(cases)("%s (jsonToolName %s, legacyFunctions %s)", (base, jsonToolName, legacyFunctions) => {
+    const { chunks } = run(chunksFixture(`${base}.chunks.jsonl`), { jsonToolName, legacyFunctions, includeUsage: true });
     let content = "";
     let reasoning = "";
     const calls: { id?: string; name?: string; arguments: string }[] = [];
+    let fn: { name?: string; arguments: string } | undefined;
     let finish: string | null = null;
     let usage: unknown = null;
     for (const ch of chunks) {
@@ -202,16 +260,29 @@ describe("stream and non-stream agree", () => {
         if (tc.function?.name) acc.name = tc.function.name;
         acc.arguments += tc.function?.arguments ?? "";
       }
+      if (choice.delta.function_call) {
+        // The legacy accumulator: the name arrives once, in the first delta; arguments are concatenated.
+        if (choice.delta.function_call.name) expect(fn).toBeUndefined();
+        fn ??= { arguments: "" };
+        if (choice.delta.function_call.name) fn.name = choice.delta.function_call.name;
+        fn.arguments += choice.delta.function_call.arguments ?? "";
+      }
       finish = choice.finish_reason ?? finish;
     }
 
-    const { completion } = toChatCompletion(fixture(`${base}.json`), { ...META, jsonToolName });
+    const { completion, toolCallIds } = toChatCompletion(fixture(`${base}.json`), { ...META, jsonToolName, legacyFunctions });
     const message = completion.choices[0]!.message;
+    expect(fn).toEqual(message.function_call);
+    if (fn) expect(() => JSON.parse(fn!.arguments)).not.toThrow();
+    expect(legacyFunctions && calls.length > 0).toBe(false);
     expect(content).toBe(message.content ?? "");
     expect(reasoning).toBe(message.reasoning_content ?? "");
     expect(calls).toEqual((message.tool_calls ?? []).map((t) => ({ id: t.id, name: t.function.name, arguments: t.function.arguments })));
     for (const call of calls) expect(() => JSON.parse(call.arguments)).not.toThrow();
     expect(finish).toBe(completion.choices[0]!.finish_reason);
     expect(usage).toEqual(completion.usage);
+    const t = createStreamTranslator({ ...META, jsonToolName, legacyFunctions, includeUsage: false });
+    for (const e of chunksFixture(`${base}.chunks.jsonl`)) t.push(e);
+    expect(t.state.toolCallIds).toEqual(toolCallIds);
   });
 });

@@ -126,6 +126,24 @@ describe("legacy functions / function_call", () => {
   });
 });
 
+describe("legacyFunctions: answer with function_call instead of tool_calls", () => {
+  const functions = [{ name: "alpha" }];
+  const legacyHistory = [user("q"), assistant(null, { function_call: { name: "alpha", arguments: "{}" } }), { role: "function", name: "alpha", content: "r" }];
+  it.each([
+    ["functions", { messages: q, functions }, true],
+    ["function_call alone", { messages: q, function_call: "none" }, true],
+    ["functions with tool_choice", { messages: q, functions, tool_choice: "auto" }, true],
+    ["tools", { messages: q, tools: [weather] }, undefined],
+    ["tools with a legacy history", { messages: legacyHistory, tools: [fn("alpha")] }, undefined],
+    ["no tools at all", { messages: q }, undefined],
+    ["legacy history, definitions dropped on the last turn", { messages: legacyHistory }, true],
+    ["modern history", { messages: history }, undefined],
+    ["mixed history", { messages: [...history, user("again"), ...legacyHistory.slice(1)] }, undefined],
+  ])("%s → %s", (_name, req, expected) => {
+    expect(translate(req).legacyFunctions).toBe(expected);
+  });
+});
+
 describe("tool cache_control", () => {
   const cached = { ...weather, cache_control: { type: "ephemeral" } };
   it.each([
