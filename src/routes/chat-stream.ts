@@ -107,8 +107,8 @@ function enqueueChunks(controller: ReadableStreamDefaultController<Uint8Array>, 
 }
 
 function hasContent(chunk: ChatCompletionChunk): boolean {
-  const d = chunk.choices[0]?.delta as { content?: string | null; tool_calls?: unknown[]; reasoning_content?: string } | undefined;
-  return !!d && (!!d.content || !!d.tool_calls?.length || !!d.reasoning_content);
+  const d = chunk.choices[0]?.delta as { content?: string | null; tool_calls?: unknown[]; reasoning_content?: string; function_call?: unknown } | undefined;
+  return !!d && (!!d.content || !!d.tool_calls?.length || !!d.reasoning_content || !!d.function_call);
 }
 
 /** Rough token estimate (4 characters per token) for rows whose stream was cut before Bedrock reported usage. */

@@ -9,6 +9,10 @@ export async function serveOnNode(gw: Gateway, port: number, host: string): Prom
   const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve({ fetch: gate.fetch, port, hostname: host }, () => resolve(s));
     s.once("error", reject);
+  }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== "EADDRINUSE" && err.code !== "EACCES") throw err;
+    console.error(`bedrock-gateway failed to start: cannot listen on ${host}:${port} (${err.code}). Set PORT (and HOST) to a free address.`);
+    process.exit(1);
   });
   const address = server.address();
   const actualPort = typeof address === "object" && address ? address.port : port;
