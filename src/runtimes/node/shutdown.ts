@@ -45,7 +45,9 @@ export function gracefulShutdown(
         await server.closeAll();
       }
       const left = await gw.pending.drain(Math.max(1000, timeoutMs - (Date.now() - started)));
-      if (left > 0) gw.logger.error("usage writes still pending at exit", { count: left });
+      if (left > 0) gw.logger.error("background work still pending at exit", { count: left });
+      // Rows the database never took (it is down): log each, so they can be replayed (idempotent on request_id).
+      for (const row of gw.deps.usageWriter?.pendingRows() ?? []) gw.logger.error("usage row not written at exit", { usage: row });
       await gw.database.close();
       gw.logger.info("stopped");
     })());
