@@ -177,8 +177,11 @@ export function mergeModels(defaults: ModelEntryInput[], extra: ModelEntryInput[
   return [...defaults.filter((d) => !ids.has(d.id)), ...extra];
 }
 
-/** Bedrock model ids, inference profile ids and ARNs (service model ConversationalModelId, simplified). */
-const BEDROCK_ID = /^[A-Za-z0-9][A-Za-z0-9._:/+-]{0,2047}$/;
+/**
+ * Bedrock model ids (`provider.model…`), inference profile ids (`us.provider.model…`) and ARNs (service model
+ * ConversationalModelId, simplified). Names without a provider prefix (`gpt-4o`) are not Bedrock ids.
+ */
+const BEDROCK_ID = /^(arn:aws[a-z-]*:bedrock:[A-Za-z0-9._:/+-]{1,2000}|[a-z0-9-]+\.[A-Za-z0-9._:/+-]{1,2000})$/;
 
 /**
  * An entry for a Bedrock id that the catalogue does not list, used when unlisted models are allowed.
@@ -189,7 +192,7 @@ export function inferModelEntry(bedrockModelId: string): ModelEntry | undefined 
   const id = bedrockModelId.toLowerCase();
   const claude = id.includes("anthropic.claude");
   const nova = id.includes("amazon.nova");
-  const modern = claude && !/claude-(instant|v2|3-(haiku|sonnet|opus))/.test(id);
+  const modern = claude && !/claude-(instant|v2|3-(haiku|sonnet|opus)|3-5-)/.test(id);
   return ModelEntrySchema.parse({
     id: bedrockModelId,
     bedrockModelId,
@@ -197,7 +200,7 @@ export function inferModelEntry(bedrockModelId: string): ModelEntry | undefined 
     vision: claude || nova,
     documents: claude || nova,
     caching: modern || nova,
-    reasoning: modern && !id.includes("claude-3-5") ? "claude-thinking" : "none",
+    reasoning: modern ? "claude-thinking" : "none",
     kind: id.includes("embed") ? "embedding" : "chat",
     embeddingFormat: id.includes("titan-embed-text-v2") ? "titan-v2" : id.includes("cohere.embed") ? "cohere-v3" : undefined,
   });

@@ -46,8 +46,14 @@ export function normaliseErrorType(raw: string | null | undefined): string | nul
   return t[0]!.toUpperCase() + t.slice(1);
 }
 
-export function mapBedrockErrorType(rawType: string | null, httpStatus: number): BedrockErrorMapping {
+/** Bedrock reports an unknown (but well-formed) model id as a ValidationException with this message. */
+const INVALID_MODEL_ID = /provided model identifier is invalid/i;
+
+export function mapBedrockErrorType(rawType: string | null, httpStatus: number, message?: string | null): BedrockErrorMapping {
   const t = normaliseErrorType(rawType);
+  if (t === "ValidationException" && message && INVALID_MODEL_ID.test(message)) {
+    return { status: 404, type: "invalid_request_error", code: "model_not_found", retryable: false };
+  }
   switch (t as BedrockErrorType | null) {
     case "ValidationException":
       return { status: 400, type: "invalid_request_error", code: null, retryable: false };

@@ -47,6 +47,12 @@ describe("Bedrock error mapping", () => {
     expect(mapBedrockErrorType("SomethingNewException", http)).toMatchObject({ status, code });
   });
 
+  it("reports Bedrock's unknown-model validation error as 404 model_not_found on `model`", () => {
+    const err = GatewayError.fromBedrock(400, "ValidationException", "The provided model identifier is invalid.");
+    expect(err).toMatchObject({ status: 404, code: "model_not_found", param: "model" });
+    expect(GatewayError.fromBedrock(400, "ValidationException", "messages.0 is blank")).toMatchObject({ status: 400, param: null });
+  });
+
   it("scrubs upstream credential failures and keeps Bedrock's message for validation errors", () => {
     const auth = GatewayError.fromBedrock(403, "InvalidSignatureException", "The request signature we calculated does not match AKIA123");
     expect(auth.message).not.toContain("AKIA");
