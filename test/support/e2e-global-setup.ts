@@ -37,7 +37,8 @@ export default async function setup(project: TestProject) {
     AWS_ACCESS_KEY_ID: SIM_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: SIM_CREDENTIALS.secretAccessKey,
     AWS_REGION: "us-east-1",
-    LOG_LEVEL: "warn",
+    // Everything the gateway can log is logged, and checked at teardown for keys and prompts.
+    LOG_LEVEL: "debug",
     LIST_BEDROCK_MODELS: "true",
     STREAM_IDLE_TIMEOUT_MS: "3000",
     UPSTREAM_TIMEOUT_MS: "5000",
@@ -74,10 +75,28 @@ export default async function setup(project: TestProject) {
 
   return async () => {
     const code = await gateway.stop("SIGTERM");
+    try {
+      assertNothingSensitiveLogged(gateway.logs());
+    } catch (err) {
+      // vitest reports a teardown error without failing the run: fail it explicitly.
+      console.error(`${project.name}: ${(err as Error).message}`);
+      process.exitCode = 1;
+      throw err;
+    }
     await sim.close();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     if (code !== 0 && code !== null && runtime !== "workerd") {
       throw new Error(`${runtime} gateway exited with ${code} on SIGTERM\n${gateway.logs().slice(-3000)}`);
     }
   };
+}
+
+/** Prompts the e2e suite sends (and the simulator echoes); none may reach the gateway's logs, nor may any key. */
+const PROMPTS = ["Hello gateway", "Stream this please", "What is the weather in Paris", "Invent a person", "Think, then call get_weather", "during the outage"];
+
+function assertNothingSensitiveLogged(logs: string): void {
+  const key = /bgw_live_[0-9A-Za-z]{32,}/.exec(logs);
+  if (key) throw new Error(`an API key reached the gateway's logs: ${key[0].slice(0, 15)}…`);
+  for (const p of PROMPTS) if (logs.includes(p)) throw new Error(`a prompt reached the gateway's logs: "${p}"`);
+  if (logs.includes("You said:")) throw new Error("a completion reached the gateway's logs");
 }
