@@ -91,6 +91,12 @@ async function load(makeRequest, concurrency, seconds) {
   return { rps: latencies.length / elapsed, p50: q(latencies, 0.5), p99: q(latencies, 0.99), ttfbP50: q(ttfbs, 0.5), errors, n: latencies.length };
 }
 
+/** CPU seconds (user + system) the process has used so far. */
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 function rssMiB(pid) {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   return Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024;
@@ -145,9 +151,12 @@ async function main() {
       ["converse-stream", directStream, gwStream],
     ]) {
       const b = await load(() => request(base), c, SECONDS);
+      const cpu0 = cpuSeconds(gateway.pid);
       const g = await load(() => request(via), c, SECONDS);
+      // Includes the warm-up requests the latency figures leave out: a slight overestimate per request.
+      const gatewayCpuUsPerRequest = ((cpuSeconds(gateway.pid) - cpu0) * 1e6) / (g.n * (SECONDS / (SECONDS - 0.5)));
       const rss = rssMiB(gateway.pid);
-      results.runs.push({ op: name, concurrency: c, baseline: b, gateway: g, throughputRatio: g.rps / b.rps, addedP50Ms: g.p50 - b.p50, gatewayRssMiB: rss });
+      results.runs.push({ op: name, concurrency: c, baseline: b, gateway: g, throughputRatio: g.rps / b.rps, addedP50Ms: g.p50 - b.p50, gatewayCpuUsPerRequest, gatewayRssMiB: rss });
     }
   }
 
@@ -165,10 +174,10 @@ async function main() {
   writeFileSync(file, JSON.stringify(results, null, 2));
 
   console.log(`\nbedrock-gateway benchmark (${results.database}, ${SECONDS}s per run, Node ${process.version})`);
-  console.log("op               conc  baseline rps  gateway rps  ratio   +p50 ms  gw p99 ms  gw RSS MiB");
+  console.log("op               conc  baseline rps  gateway rps  ratio   +p50 ms  gw p99 ms  gw CPU µs/req  gw RSS MiB");
   for (const r of results.runs) {
     console.log(
-      `${r.op.padEnd(16)} ${String(r.concurrency).padStart(4)}  ${r.baseline.rps.toFixed(0).padStart(12)}  ${r.gateway.rps.toFixed(0).padStart(11)}  ${r.throughputRatio.toFixed(2).padStart(5)}  ${r.addedP50Ms.toFixed(2).padStart(8)}  ${r.gateway.p99.toFixed(1).padStart(9)}  ${r.gatewayRssMiB.toFixed(0).padStart(10)}` +
+      `${r.op.padEnd(16)} ${String(r.concurrency).padStart(4)}  ${r.baseline.rps.toFixed(0).padStart(12)}  ${r.gateway.rps.toFixed(0).padStart(11)}  ${r.throughputRatio.toFixed(2).padStart(5)}  ${r.addedP50Ms.toFixed(2).padStart(8)}  ${r.gateway.p99.toFixed(1).padStart(9)}  ${r.gatewayCpuUsPerRequest.toFixed(0).padStart(13)}  ${r.gatewayRssMiB.toFixed(0).padStart(10)}` +
         (r.gateway.errors ? `  (${r.gateway.errors} errors)` : ""),
     );
   }

@@ -23,6 +23,11 @@ export type Deps = {
   reasoningStore: ReasoningStore;
   /** Batches usage rows on long-lived servers; without it each row is inserted on its own through waitUntil. */
   usageWriter?: UsageWriter;
+  /**
+   * Hex SHA-256 of an API key. Defaults to Web Crypto; Node passes node:crypto's synchronous hash, which skips
+   * Web Crypto's thread-pool round trip on every request.
+   */
+  hashApiKey?: (key: string) => string | Promise<string>;
 };
 
 /** What belongs to one request where the runtime cannot share it across requests (Workers: the database socket). */

@@ -26,9 +26,11 @@ export function extractApiKey(authorization: string | undefined, xApiKey: string
 export function apiKeyAuth(opts: {
   /** `env` is Hono's `c.env`, which may carry the request's database (see scopeOf). */
   findKey: (hash: string, env: unknown) => Promise<ApiKeyRecord | null>;
+  hash?: (key: string) => string | Promise<string>;
   clock: Clock;
   logger: Logger;
 }): MiddlewareHandler<AppEnv> {
+  const hash = opts.hash ?? hashApiKey;
   return async function apiKeyAuth(c, next) {
     const token = extractApiKey(c.req.header("authorization"), c.req.header("x-api-key"));
     const reject = (reason: string, message = INVALID) => {
@@ -39,7 +41,7 @@ export function apiKeyAuth(opts: {
     if (!looksLikeApiKey(token)) throw reject("malformed_key");
     let key: ApiKeyRecord | null;
     try {
-      key = await opts.findKey(await hashApiKey(token), c.env);
+      key = await opts.findKey(await hash(token), c.env);
     } catch (err) {
       // Fail closed: without the key store no request is admitted.
       opts.logger.error("key lookup failed", { requestId: c.get("requestId"), error: err instanceof Error ? err.message : String(err) });

@@ -2,6 +2,7 @@
  * Builds the gateway for long-lived servers (Node and Bun): config from the environment, the database
  * (Postgres or embedded PGlite), migrations under an advisory lock, the Bedrock client and the app.
  */
+import { createHash } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { createApp } from "../../app";
 import { createBedrockClient } from "../../bedrock/client";
@@ -115,6 +116,7 @@ export async function bootGateway(config: Config, opts: { logger?: Logger; fetch
     logger,
     reasoningStore: createReasoningStore(),
     usageWriter: createBatchUsageWriter({ db: database.db, logger, waitUntil: pending.waitUntil }),
+    hashApiKey: (key) => createHash("sha256").update(key).digest("hex"),
   };
   return { app: createApp(deps), deps, config, logger, database, pending };
 }

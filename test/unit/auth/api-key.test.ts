@@ -66,3 +66,9 @@ describe("timingSafeEqual", () => {
     expect(timingSafeEqual(a, b)).toBe(expected);
   });
 });
+
+describe("hashApiKey matches node:crypto (the Node runtime's faster hash)", () => {
+  it.each(["bgw_live_abcdefghijklmnopqrstuvwxyz0123456789ABCD", "bgw_live_" + "Z".repeat(40)])("%s", async (key) => {
+    expect(await hashApiKey(key)).toBe(createHash("sha256").update(key).digest("hex"));
+  });
+});
