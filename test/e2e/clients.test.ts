@@ -2,7 +2,7 @@
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import { AIMessageChunk, HumanMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
 import { ChatOpenAI } from "@langchain/openai";
-import { generateText, jsonSchema, stepCountIs, streamText, tool } from "ai";
+import { generateObject, generateText, jsonSchema, stepCountIs, streamText, tool } from "ai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PNG_1PX } from "../fixtures/media";
 import { createTestKey, e2e, type TestKey } from "../support/e2e";
@@ -48,6 +48,22 @@ describe(`Vercel AI SDK (${e2e().runtime})`, () => {
     expect(text).toMatch(/png/i);
   });
 
+  it("generates a structured object (response_format json_schema)", async () => {
+    const model = createOpenAICompatible({ name: "gateway", baseURL: e2e().baseURL, apiKey: key.key, supportsStructuredOutputs: true })(MODEL);
+    const { object } = await generateObject({
+      model,
+      schema: jsonSchema<{ city: string; population: number }>({
+        type: "object",
+        properties: { city: { type: "string" }, population: { type: "integer" } },
+        required: ["city", "population"],
+        additionalProperties: false,
+      }),
+      prompt: "A city and its population",
+    });
+    expect(typeof object.city).toBe("string");
+    expect(Number.isInteger(object.population)).toBe(true);
+  });
+
   it("streams reasoning", async () => {
     const result = streamText({ model: provider()(MODEL), prompt: "Think about it", providerOptions: { gateway: { reasoningEffort: "low" } } });
     for await (const _ of result.fullStream) void _;
@@ -77,6 +93,13 @@ describe(`LangChain (${e2e().runtime})`, () => {
     let second: AIMessageChunk | undefined;
     for await (const chunk of await model.stream(history)) second = second ? second.concat(chunk) : chunk;
     expect(String(second!.content)).toContain("sunny");
+  });
+
+  it("returns structured output with withStructuredOutput", async () => {
+    const schema = { type: "object", properties: { answer: { type: "string" }, confidence: { type: "number" } }, required: ["answer", "confidence"] };
+    const res = (await chat().withStructuredOutput(schema, { name: "verdict" }).invoke([new HumanMessage("Decide")])) as { answer: unknown; confidence: unknown };
+    expect(typeof res.answer).toBe("string");
+    expect(typeof res.confidence).toBe("number");
   });
 
   it("answers an image question", async () => {
