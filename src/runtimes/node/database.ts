@@ -78,6 +78,8 @@ async function openPostgres(url: string, max: number, logger: Logger): Promise<D
   };
 }
 
+const PGLITE_CONF = ["shared_buffers=16MB", "work_mem=4MB"];
+
 async function openPgliteFolder(
   dataDir: string,
   releaseLock: () => void,
@@ -86,7 +88,9 @@ async function openPgliteFolder(
 ): Promise<Database> {
   const folder = pgliteDataPath(dataDir);
   mkdirSync(folder, { recursive: true });
-  const pg = await PGlite.create(folder);
+  // The embedded database serves one gateway: Postgres's default 128 MB of shared buffers is more than it needs
+  // (measured RSS on reopening a folder: 326 MiB with the defaults, 208 MiB with these).
+  const pg = await PGlite.create(folder, { postgresqlconf: PGLITE_CONF });
   const db = drizzlePglite({ client: pg, schema }) as unknown as Db;
   if (!opts.serveSocket) {
     logger.debug("database: pglite", { folder });
