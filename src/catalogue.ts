@@ -48,6 +48,8 @@ export type ModelEntry = z.infer<typeof ModelEntrySchema>;
 export type ModelEntryInput = z.input<typeof ModelEntrySchema>;
 
 const claudeThinking = { reasoning: "claude-thinking", vision: true, documents: true, caching: true } as const;
+/** Claude 4.5: native structured output, temperature and top_p not together, 64k output. */
+const claude45 = { ...claudeThinking, structuredOutput: "native", temperatureTopPConflict: true, defaultMaxTokens: 8192, maxOutputTokens: 64000 } as const;
 
 /** Defaults: a small set of widely enabled models (US cross-region inference profiles). Prices are list prices in USD / 1M tokens. */
 export const DEFAULT_MODELS: ModelEntryInput[] = [
@@ -55,11 +57,7 @@ export const DEFAULT_MODELS: ModelEntryInput[] = [
     id: "claude-sonnet-4-5",
     bedrockModelId: "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
     ownedBy: "anthropic",
-    ...claudeThinking,
-    structuredOutput: "native",
-    temperatureTopPConflict: true,
-    defaultMaxTokens: 8192,
-    maxOutputTokens: 64000,
+    ...claude45,
     price: { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 },
   },
   {
@@ -67,23 +65,15 @@ export const DEFAULT_MODELS: ModelEntryInput[] = [
     id: "claude-opus-4-5",
     bedrockModelId: "us.anthropic.claude-opus-4-5-20251101-v1:0",
     ownedBy: "anthropic",
-    ...claudeThinking,
+    ...claude45,
     reasoning: "output-effort",
-    structuredOutput: "native",
-    temperatureTopPConflict: true,
-    defaultMaxTokens: 8192,
-    maxOutputTokens: 64000,
     price: { input: 5, output: 25, cacheRead: 0.5, cacheWrite: 6.25 },
   },
   {
     id: "claude-haiku-4-5",
     bedrockModelId: "us.anthropic.claude-haiku-4-5-20251001-v1:0",
     ownedBy: "anthropic",
-    ...claudeThinking,
-    structuredOutput: "native",
-    temperatureTopPConflict: true,
-    defaultMaxTokens: 8192,
-    maxOutputTokens: 64000,
+    ...claude45,
     price: { input: 1, output: 5, cacheRead: 0.1, cacheWrite: 1.25 },
   },
   {

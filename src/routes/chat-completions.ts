@@ -5,7 +5,7 @@ import { jsonBody } from "../http/json-body";
 import { toChatCompletion } from "../translate/converse-to-openai";
 import { ChatCompletionRequestSchema } from "../translate/openai-types";
 import { toConverseRequest } from "../translate/openai-to-converse";
-import { noteRequestedModel, resolveModel } from "./resolve-model";
+import { noteRequestedModel, resolveModelFor } from "./resolve-model";
 import { streamChatCompletion } from "./chat-stream";
 
 export const WARNING_HEADER = "x-gateway-warning";
@@ -16,10 +16,7 @@ export function registerChatCompletions(app: Hono<AppEnv>, deps: Deps): void {
   app.post("/v1/chat/completions", ...body, async (c) => {
     const req = c.req.valid("json");
     const draft = c.get("usage");
-    const model = resolveModel(deps, req.model, "chat");
-    draft.model = req.model;
-    draft.bedrockModelId = model.bedrockModelId;
-    draft.price = model.price;
+    const model = resolveModelFor(deps, draft, req.model, "chat");
     draft.stream = req.stream === true;
 
     const now = deps.clock.now();

@@ -3,7 +3,7 @@ import type { AppEnv } from "../app-env";
 import type { Deps } from "../deps";
 import { jsonBody } from "../http/json-body";
 import { EmbeddingsRequestSchema, toEmbeddingInvocations, toEmbeddingsResponse } from "../translate/embeddings";
-import { noteRequestedModel, resolveModel } from "./resolve-model";
+import { noteRequestedModel, resolveModelFor } from "./resolve-model";
 
 /** Bedrock has no batch embedding call for Titan: at most this many InvokeModel calls run at once per request. */
 const CONCURRENCY = 4;
@@ -14,10 +14,7 @@ export function registerEmbeddings(app: Hono<AppEnv>, deps: Deps): void {
   app.post("/v1/embeddings", ...body, async (c) => {
     const req = c.req.valid("json");
     const draft = c.get("usage");
-    const model = resolveModel(deps, req.model, "embedding");
-    draft.model = req.model;
-    draft.bedrockModelId = model.bedrockModelId;
-    draft.price = model.price;
+    const model = resolveModelFor(deps, draft, req.model, "embedding");
 
     const { bodies } = toEmbeddingInvocations(req, model);
     const signal = c.req.raw.signal;

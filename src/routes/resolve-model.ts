@@ -19,6 +19,20 @@ export function resolveModel(deps: Pick<Deps, "catalogue" | "config">, name: str
   return entry;
 }
 
+/** Resolves the model and records it (as asked, as sent to Bedrock, and its price) on the request's usage row. */
+export function resolveModelFor(
+  deps: Pick<Deps, "catalogue" | "config">,
+  draft: { model: string | null; bedrockModelId: string | null; price: ModelEntry["price"] | null },
+  name: string,
+  kind: ModelEntry["kind"],
+): ModelEntry {
+  const model = resolveModel(deps, name, kind);
+  draft.model = name;
+  draft.bedrockModelId = model.bedrockModelId;
+  draft.price = model.price;
+  return model;
+}
+
 /** For jsonBody's raw hook: lets a rejected request's usage row still name the model it asked for. */
 export function noteRequestedModel(raw: unknown, c: { get(key: "usage"): { model: string | null } }): void {
   const model = (raw as { model?: unknown } | null)?.model;
