@@ -24,14 +24,14 @@ const PAD = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 export type StreamEvent = { type: string; payload: Record<string, unknown> };
 export type StreamOutcome = "completed" | "cancelled" | "reset" | "truncated" | "exception";
 
-function str(type: string, value: string) {
+function str(value: string) {
   return { type: "string" as const, value };
 }
 
 function encode(headers: Record<string, string>, payload: Record<string, unknown>): Uint8Array {
   const body = { ...payload, p: PAD.slice(0, 1 + Math.floor(Math.random() * PAD.length)) };
   return codec.encode({
-    headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, str(k, v)])),
+    headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, str(v)])),
     body: fromUtf8(JSON.stringify(body)),
   });
 }

@@ -11,6 +11,7 @@ import type { Deps } from "../deps";
 import { GatewayError, toOpenAIErrorBody } from "../errors";
 import type { ChatCompletionChunk } from "../translate/openai-types";
 import { createStreamTranslator } from "../translate/stream-translator";
+import { estimateTokens } from "../translate/usage";
 import { settleUsage, type UsageDraft, type UsageOutcome } from "../usage/draft";
 
 export type StreamPlan = {
@@ -31,7 +32,7 @@ export async function streamChatCompletion(c: Context<AppEnv>, deps: Deps, plan:
   draft.deferred = true;
   const translator = createStreamTranslator(plan.meta);
   const reader = events.getReader();
-  const inputEstimate = estimateTokens(JSON.stringify(plan.body));
+  const inputEstimate = estimateTokens(JSON.stringify(plan.body).length);
 
   const finish = (outcome: UsageOutcome) => {
     if (draft.settled) return;
@@ -109,9 +110,4 @@ function enqueueChunks(controller: ReadableStreamDefaultController<Uint8Array>, 
 function hasContent(chunk: ChatCompletionChunk): boolean {
   const d = chunk.choices[0]?.delta as { content?: string | null; tool_calls?: unknown[]; reasoning_content?: string; function_call?: unknown } | undefined;
   return !!d && (!!d.content || !!d.tool_calls?.length || !!d.reasoning_content || !!d.function_call);
-}
-
-/** Rough token estimate (4 characters per token) for rows whose stream was cut before Bedrock reported usage. */
-function estimateTokens(text: string): number {
-  return Math.ceil(text.length / 4);
 }

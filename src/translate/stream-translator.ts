@@ -6,7 +6,7 @@ import type { ConverseStreamEvent, ReasoningContentBlock } from "../bedrock/conv
 import { GatewayError } from "../errors";
 import { finishReason } from "./converse-to-openai";
 import type { ChatCompletionChunk, ChatCompletionChunkDelta, FinishReason } from "./openai-types";
-import { normalizeUsage, toOpenAIUsage, type NormalizedUsage } from "./usage";
+import { estimateTokens, normalizeUsage, toOpenAIUsage, type NormalizedUsage } from "./usage";
 
 export type StreamMeta = {
   id: string;
@@ -206,7 +206,7 @@ export function createStreamTranslator(meta: StreamMeta): StreamTranslator {
         return outputChars;
       },
       get estimatedOutputTokens() {
-        return Math.ceil(outputChars / 4);
+        return estimateTokens(outputChars);
       },
     },
   };

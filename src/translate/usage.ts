@@ -50,3 +50,8 @@ export function costUsd(u: NormalizedUsage, price: ModelEntry["price"]): number 
     u.cacheWriteTokens * (price.cacheWrite ?? price.input);
   return micro / 1_000_000;
 }
+
+/** Rough token count (about 4 characters a token) for usage rows whose stream ended before Bedrock reported usage. */
+export function estimateTokens(chars: number): number {
+  return Math.ceil(chars / 4);
+}
