@@ -128,23 +128,40 @@ async function main() {
     `${gwUrl}/healthz`,
   );
   const cliEnv = { ...process.env, ...dbEnv };
-  const key = JSON.parse(execFileSync(process.execPath, ["dist/cli.js", "keys", "create", "--user", "bench@example.com", "--json"], { cwd: ROOT, env: cliEnv })).key;
+  const key = JSON.parse(
+    execFileSync(process.execPath, ["dist/cli.js", "keys", "create", "--user", "bench@example.com", "--json"], { cwd: ROOT, env: cliEnv }),
+  ).key;
 
   const aws = new AwsClient({ ...SIM, service: "bedrock", region: "us-east-1", retries: 0 });
   const converseBody = JSON.stringify({ messages: [{ role: "user", content: [{ text: PROMPT }] }], inferenceConfig: { maxTokens: 256 } });
   const direct = async (op) => {
-    const signed = await aws.sign(`${simUrl}/model/${encodeURIComponent(BEDROCK_ID)}/${op}`, { method: "POST", headers: { "content-type": "application/json" }, body: converseBody });
+    const signed = await aws.sign(`${simUrl}/model/${encodeURIComponent(BEDROCK_ID)}/${op}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: converseBody,
+    });
     return { url: signed.url, headers: Object.fromEntries(signed.headers), body: converseBody };
   };
   // Pre-signed once: the simulator accepts a signature for 5 minutes, so the baseline client spends no CPU on signing.
   const directConverse = await direct("converse");
   const directStream = await direct("converse-stream");
   const gwHeaders = { authorization: `Bearer ${key}`, "content-type": "application/json" };
-  const gwPlain = { url: `${gwUrl}/v1/chat/completions`, headers: gwHeaders, body: JSON.stringify({ model: MODEL, max_tokens: 256, messages: [{ role: "user", content: PROMPT }] }) };
+  const gwPlain = {
+    url: `${gwUrl}/v1/chat/completions`,
+    headers: gwHeaders,
+    body: JSON.stringify({ model: MODEL, max_tokens: 256, messages: [{ role: "user", content: PROMPT }] }),
+  };
   const gwStream = { ...gwPlain, body: JSON.stringify({ model: MODEL, max_tokens: 256, stream: true, messages: [{ role: "user", content: PROMPT }] }) };
 
   const idleRss = rssMiB(gateway.pid);
-  const results = { date: new Date().toISOString(), node: process.version, seconds: SECONDS, database: dataDir ? "pglite" : "postgres", idleRssMiB: idleRss, runs: [] };
+  const results = {
+    date: new Date().toISOString(),
+    node: process.version,
+    seconds: SECONDS,
+    database: dataDir ? "pglite" : "postgres",
+    idleRssMiB: idleRss,
+    runs: [],
+  };
   for (const c of CONCURRENCY) {
     for (const [name, base, via] of [
       ["converse", directConverse, gwPlain],
@@ -156,7 +173,16 @@ async function main() {
       // Includes the warm-up requests the latency figures leave out: a slight overestimate per request.
       const gatewayCpuUsPerRequest = ((cpuSeconds(gateway.pid) - cpu0) * 1e6) / (g.n * (SECONDS / (SECONDS - 0.5)));
       const rss = rssMiB(gateway.pid);
-      results.runs.push({ op: name, concurrency: c, baseline: b, gateway: g, throughputRatio: g.rps / b.rps, addedP50Ms: g.p50 - b.p50, gatewayCpuUsPerRequest, gatewayRssMiB: rss });
+      results.runs.push({
+        op: name,
+        concurrency: c,
+        baseline: b,
+        gateway: g,
+        throughputRatio: g.rps / b.rps,
+        addedP50Ms: g.p50 - b.p50,
+        gatewayCpuUsPerRequest,
+        gatewayRssMiB: rss,
+      });
     }
   }
 
@@ -181,7 +207,9 @@ async function main() {
         (r.gateway.errors ? `  (${r.gateway.errors} errors)` : ""),
     );
   }
-  console.log(`idle RSS ${idleRss.toFixed(0)} MiB; ${OPEN_STREAMS} open streams: +${(results.openStreams.rssDuringMiB - before).toFixed(0)} MiB (${results.openStreams.kibPerStream.toFixed(0)} KiB/stream)`);
+  console.log(
+    `idle RSS ${idleRss.toFixed(0)} MiB; ${OPEN_STREAMS} open streams: +${(results.openStreams.rssDuringMiB - before).toFixed(0)} MiB (${results.openStreams.kibPerStream.toFixed(0)} KiB/stream)`,
+  );
   console.log(`results: ${path.relative(ROOT, file)}`);
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 }

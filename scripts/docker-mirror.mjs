@@ -29,7 +29,7 @@ const databaseUrl = option("--database-url") ?? process.env.DATABASE_URL;
 const freshBuildInstall = argv.includes("--fresh-build-install");
 const keep = argv.includes("--keep");
 
-const log = (msg) => process.stderr.write(`docker-mirror: ${msg}\n`);
+const _log = (msg) => process.stderr.write(`docker-mirror: ${msg}\n`);
 const work = mkdtempSync(path.join(tmpdir(), "bedrock-gateway-docker-mirror-"));
 const summary = { ok: false, workDir: work, steps: [], checks: {}, timingsMs: {} };
 
@@ -51,7 +51,16 @@ async function mirror() {
   let final;
   for (const [index, stage] of stages.entries()) {
     const isFinal = index === stages.length - 1;
-    const state = { name: stage.name, dir: path.join(work, `stage-${stage.name}`), workdir: "/", env: {}, user: "root", cmd: null, healthcheck: null, exposed: [] };
+    const state = {
+      name: stage.name,
+      dir: path.join(work, `stage-${stage.name}`),
+      workdir: "/",
+      env: {},
+      user: "root",
+      cmd: null,
+      healthcheck: null,
+      exposed: [],
+    };
     mkdirSync(state.dir, { recursive: true });
     fs.set(stage.name, state);
     const started = Date.now();

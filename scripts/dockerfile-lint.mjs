@@ -109,12 +109,15 @@ export function checkPolicies(instructions) {
     if (/\b(curl|wget)\b/.test(h.args)) add(h.line, "healthcheck-tool", "slim images have no curl or wget: check health with node");
   }
   if (finalOf("EXPOSE").length === 0) add(final.line, "expose", "the final stage should EXPOSE the gateway's port");
-  const env = finalOf("ENV").map((i) => i.args).join(" ");
+  const env = finalOf("ENV")
+    .map((i) => i.args)
+    .join(" ");
   for (const name of ["NODE_ENV", "HOST", "PORT"]) {
     if (!new RegExp(`\\b${name}=`).test(env)) add(final.line, "env", `the final stage should set ${name}`);
   }
   for (const i of finalOf("RUN")) {
-    if (/\bnpm ci\b/.test(i.args) && !/--omit=dev\b/.test(i.args)) add(i.line, "prod-deps", "the final stage installs production dependencies only (--omit=dev)");
+    if (/\bnpm ci\b/.test(i.args) && !/--omit=dev\b/.test(i.args))
+      add(i.line, "prod-deps", "the final stage installs production dependencies only (--omit=dev)");
   }
   return problems;
 }

@@ -31,7 +31,20 @@ const { vars, secrets } = workerSettings(env, configVariableNames(root));
 writeFileSync(varsFile, toDotenv(secrets), { mode: 0o600 });
 
 const wrangler = path.join(root, "node_modules/wrangler/bin/wrangler.js");
-const args = [wrangler, "dev", "--ip", host, "--port", port, "--env-file", varsFile, ...varArgs(vars), "--show-interactive-dev-session=false", "--log-level", "log"];
+const args = [
+  wrangler,
+  "dev",
+  "--ip",
+  host,
+  "--port",
+  port,
+  "--env-file",
+  varsFile,
+  ...varArgs(vars),
+  "--show-interactive-dev-session=false",
+  "--log-level",
+  "log",
+];
 const child = spawn(process.execPath, args, {
   cwd: root,
   env: {
@@ -54,7 +67,7 @@ for (const signal of ["SIGTERM", "SIGINT"]) {
 child.on("exit", (code, signal) => {
   cleanup();
   // Stopped on request: a clean exit, as `npm start` gives on SIGTERM.
-  process.exit(signalled ? 0 : code ?? (signal ? 1 : 0));
+  process.exit(signalled ? 0 : (code ?? (signal ? 1 : 0)));
 });
 child.on("error", (err) => {
   cleanup();

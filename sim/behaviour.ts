@@ -40,7 +40,24 @@ import type { ValidRequest } from "./validate";
 import { currentTurnStart } from "./validate-thinking";
 import type { Block, Message, ToolSpec } from "./wire";
 
-export const WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliett", "kilo", "lima", "mike", "november", "oscar", "papa"];
+export const WORDS = [
+  "alpha",
+  "bravo",
+  "charlie",
+  "delta",
+  "echo",
+  "foxtrot",
+  "golf",
+  "hotel",
+  "india",
+  "juliett",
+  "kilo",
+  "lima",
+  "mike",
+  "november",
+  "oscar",
+  "papa",
+];
 
 /** Emoji (4-byte, ZWJ family, flag, skin tone), CJK, Hangul, RTL Arabic and Hebrew, combining marks, Devanagari, math letters, NUL. */
 export const UNICODE_SAMPLE =
@@ -80,7 +97,7 @@ export function directiveTexts(msg: Message | undefined): { texts: string[]; tex
 
 function toolUseId(messages: Message[], index: number): string {
   const digest = createHash("sha256").update(JSON.stringify(messages)).update(`#${index}`).digest();
-  return "tooluse_" + Array.from(digest.subarray(0, 22), (b) => ALNUM[b % ALNUM.length]).join("");
+  return `tooluse_${Array.from(digest.subarray(0, 22), (b) => ALNUM[b % ALNUM.length]).join("")}`;
 }
 
 function pickTools(ctx: ReplyContext, hasResults: boolean): ToolSpec[] {
@@ -102,7 +119,17 @@ function describeToolResults(msg: Message): string {
     const tr = b.toolResult;
     if (!tr) return [];
     const content = tr.content
-      .map((c) => (c.text !== undefined ? stripDirectives(c.text) : c.json !== undefined ? JSON.stringify(c.json) : c.image ? `[image ${c.image.format}]` : c.document ? `[document ${c.document.name}]` : ""))
+      .map((c) =>
+        c.text !== undefined
+          ? stripDirectives(c.text)
+          : c.json !== undefined
+            ? JSON.stringify(c.json)
+            : c.image
+              ? `[image ${c.image.format}]`
+              : c.document
+                ? `[document ${c.document.name}]`
+                : "",
+      )
       .join(" ");
     return [`${tr.status === "error" ? "(error) " : ""}${tr.toolUseId} => ${content}`];
   });
@@ -134,7 +161,9 @@ function mainBlocks(ctx: ReplyContext): ReplyBlock[] {
   const tools = pickTools(ctx, hasResults);
   if (tools.length > 0) {
     const text = directives.unicode ? UNICODE_SAMPLE : "sample";
-    return tools.map((t, i) => ({ toolUse: { toolUseId: toolUseId(messages, i), name: t.name, input: sampleFromSchema(t.inputSchema.json, { allProperties: false, text }) } }));
+    return tools.map((t, i) => ({
+      toolUse: { toolUseId: toolUseId(messages, i), name: t.name, input: sampleFromSchema(t.inputSchema.json, { allProperties: false, text }) },
+    }));
   }
   if (hasResults) return [{ text: describeToolResults(last) }];
   if (req.jsonSchema !== undefined) return [{ text: JSON.stringify(sampleFromSchema(req.jsonSchema, { allProperties: true, text: "sample" })) }];

@@ -64,7 +64,8 @@ function flag(field: "unicode" | "noOutput" | "echoRequest" | "parallelTools"): 
   };
 }
 
-const count = (field: "resetAfter" | "truncateAfter" | "corruptCrcAfter" | "corruptPreludeAfter" | "unknownEventAfter" | "delayMs" | "ttfbMs" | "words"): Parser =>
+const count =
+  (field: "resetAfter" | "truncateAfter" | "corruptCrcAfter" | "corruptPreludeAfter" | "unknownEventAfter" | "delayMs" | "ttfbMs" | "words"): Parser =>
   (value, raw) => ({ [field]: int(value, raw) });
 
 const PARSERS: Record<string, Parser> = {
@@ -106,7 +107,10 @@ function bad(raw: string, why: string) {
 
 /** Removes directives without interpreting them (for text quoted back, such as tool results). */
 export function stripDirectives(text: string): string {
-  return text.replace(DIRECTIVE, "").replace(/[ \t]{2,}/g, " ").trim();
+  return text
+    .replace(DIRECTIVE, "")
+    .replace(/[ \t]{2,}/g, " ")
+    .trim();
 }
 
 /** Parses every directive in `texts` (later ones win) and returns the texts with the directives removed. */

@@ -36,7 +36,7 @@ function extraneous(body: Obj, allowed: string[]): void {
 function titan(body: Obj): EmbeddingResult {
   extraneous(body, ["inputText", "dimensions", "normalize", "embeddingTypes"]);
   if (body.inputText === undefined) throw malformed("#: required key [inputText] not found");
-  if (typeof body.inputText !== "string") throw malformed("#/inputText: expected type: String, found: " + typeof body.inputText);
+  if (typeof body.inputText !== "string") throw malformed(`#/inputText: expected type: String, found: ${typeof body.inputText}`);
   if (body.inputText.length === 0) throw malformed("#/inputText: expected minLength: 1, actual: 0");
   const dims = body.dimensions ?? 1024;
   if (dims !== 256 && dims !== 512 && dims !== 1024) throw malformed(`#/dimensions: ${String(dims)} is not a valid enum value`);
@@ -91,7 +91,8 @@ function cohere(body: Obj): EmbeddingResult {
   if (body.texts.length < 1 || body.texts.length > 96) throw malformed(`#/texts: expected maximum item count: 96, found: ${body.texts.length}`);
   if (body.input_type === undefined) throw malformed("#: required key [input_type] not found");
   if (!INPUT_TYPES.includes(body.input_type as string)) throw malformed(`#/input_type: ${String(body.input_type)} is not a valid enum value`);
-  if (body.truncate !== undefined && !["NONE", "START", "END"].includes(body.truncate as string)) throw malformed(`#/truncate: ${String(body.truncate)} is not a valid enum value`);
+  if (body.truncate !== undefined && !["NONE", "START", "END"].includes(body.truncate as string))
+    throw malformed(`#/truncate: ${String(body.truncate)} is not a valid enum value`);
   const texts = body.texts.map((t: unknown, i: number) => {
     if (typeof t !== "string") throw malformed(`#/texts/${i}: expected type: String`);
     if (t.length > 2048 && (body.truncate ?? "NONE") === "NONE") throw malformed(`#/texts/${i}: expected maxLength: 2048, actual: ${t.length}`);

@@ -108,14 +108,38 @@ const embedding = (provider: SimModel["provider"], format: "titan-v2" | "cohere-
 });
 
 export const SIM_MODELS: SimModel[] = [
-  { id: "anthropic.claude-sonnet-4-5-20250929-v1:0", name: "Claude Sonnet 4.5", ...claude({ structuredOutput: true, temperatureTopPConflict: true, profiles: ["us", "eu", "apac", "global"] }) },
-  { id: "anthropic.claude-haiku-4-5-20251001-v1:0", name: "Claude Haiku 4.5", ...claude({ structuredOutput: true, temperatureTopPConflict: true, profiles: ["us", "eu", "apac", "global"] }) },
-  { id: "anthropic.claude-opus-4-5-20251101-v1:0", name: "Claude Opus 4.5", ...claude({ structuredOutput: true, temperatureTopPConflict: true, effort: true, profiles: ["us", "eu", "global"] }) },
-  { id: "anthropic.claude-opus-4-1-20250805-v1:0", name: "Claude Opus 4.1", ...claude({ maxOutputTokens: 32000, structuredOutput: true, temperatureTopPConflict: true, profiles: ["us"] }) },
+  {
+    id: "anthropic.claude-sonnet-4-5-20250929-v1:0",
+    name: "Claude Sonnet 4.5",
+    ...claude({ structuredOutput: true, temperatureTopPConflict: true, profiles: ["us", "eu", "apac", "global"] }),
+  },
+  {
+    id: "anthropic.claude-haiku-4-5-20251001-v1:0",
+    name: "Claude Haiku 4.5",
+    ...claude({ structuredOutput: true, temperatureTopPConflict: true, profiles: ["us", "eu", "apac", "global"] }),
+  },
+  {
+    id: "anthropic.claude-opus-4-5-20251101-v1:0",
+    name: "Claude Opus 4.5",
+    ...claude({ structuredOutput: true, temperatureTopPConflict: true, effort: true, profiles: ["us", "eu", "global"] }),
+  },
+  {
+    id: "anthropic.claude-opus-4-1-20250805-v1:0",
+    name: "Claude Opus 4.1",
+    ...claude({ maxOutputTokens: 32000, structuredOutput: true, temperatureTopPConflict: true, profiles: ["us"] }),
+  },
   { id: "anthropic.claude-sonnet-4-20250514-v1:0", name: "Claude Sonnet 4", ...claude({}) },
   { id: "anthropic.claude-3-7-sonnet-20250219-v1:0", name: "Claude 3.7 Sonnet", ...claude({}) },
-  { id: "anthropic.claude-3-5-haiku-20241022-v1:0", name: "Claude 3.5 Haiku", ...claude({ thinking: false, vision: false, maxOutputTokens: 8192, inputModalities: ["TEXT"], profiles: ["us"] }) },
-  { id: "anthropic.claude-3-haiku-20240307-v1:0", name: "Claude 3 Haiku", ...claude({ thinking: false, caching: false, maxOutputTokens: 4096, inferenceTypes: ["ON_DEMAND", "INFERENCE_PROFILE"] }) },
+  {
+    id: "anthropic.claude-3-5-haiku-20241022-v1:0",
+    name: "Claude 3.5 Haiku",
+    ...claude({ thinking: false, vision: false, maxOutputTokens: 8192, inputModalities: ["TEXT"], profiles: ["us"] }),
+  },
+  {
+    id: "anthropic.claude-3-haiku-20240307-v1:0",
+    name: "Claude 3 Haiku",
+    ...claude({ thinking: false, caching: false, maxOutputTokens: 4096, inferenceTypes: ["ON_DEMAND", "INFERENCE_PROFILE"] }),
+  },
   { id: "amazon.nova-pro-v1:0", name: "Nova Pro", ...nova(10000, true) },
   { id: "amazon.nova-lite-v1:0", name: "Nova Lite", ...nova(10000, true) },
   { id: "amazon.nova-micro-v1:0", name: "Nova Micro", ...nova(10000, false) },
@@ -144,7 +168,7 @@ function resolvePlain(id: string): ResolvedModel | undefined {
   if (dot < 0) return undefined;
   const geo = id.slice(0, dot) as SimModel["profiles"][number];
   const inner = byId.get(id.slice(dot + 1));
-  if (inner && inner.profiles.includes(geo)) return { model: inner, kind: "inference-profile" };
+  if (inner?.profiles.includes(geo)) return { model: inner, kind: "inference-profile" };
   return undefined;
 }
 

@@ -72,7 +72,10 @@ export async function converse(ctx: OperationContext, streaming: boolean): Promi
   const failure = simulatedFailure(directives, ctx.state);
   if (failure) throw failure;
   const input = ctx.state.cache.measure(ctx.model.id, req.body);
-  const cleanedText = cleaned.slice(0, textBlocks).filter((t) => t.length > 0).join("\n");
+  const cleanedText = cleaned
+    .slice(0, textBlocks)
+    .filter((t) => t.length > 0)
+    .join("\n");
   const reply = generateReply({ req, model: ctx.model, directives, cleanedText, rawBody: raw, input });
   if (!streaming) {
     sendJson(ctx.res, 200, converseBody(reply, directives.noOutput === true, Date.now() - ctx.startedAt));

@@ -62,7 +62,7 @@ function sample(s: Schema, root: Schema, opts: SampleOptions, depth: number): un
   if ("const" in s) return s.const;
   if (Array.isArray(s.enum) && s.enum.length > 0) return s.enum[0];
   for (const key of ["anyOf", "oneOf"] as const) {
-    const first = Array.isArray(s[key]) ? (s[key] as unknown[]).find((o) => isSchema(o) && o.type !== "null") ?? (s[key] as unknown[])[0] : undefined;
+    const first = Array.isArray(s[key]) ? ((s[key] as unknown[]).find((o) => isSchema(o) && o.type !== "null") ?? (s[key] as unknown[])[0]) : undefined;
     if (isSchema(first)) return sample(first, root, opts, depth + 1);
   }
   if (Array.isArray(s.allOf)) {

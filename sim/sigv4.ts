@@ -57,7 +57,10 @@ class Signer extends SignatureV4 {
 }
 
 function amzDate(d: Date): string {
-  return d.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  return d
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "");
 }
 
 function parseAmzDate(v: string): Date | undefined {
@@ -73,7 +76,11 @@ function headerValues(rawHeaders: string[], name: string): string[] | undefined 
 
 function parseAuthorization(value: string): { credential: string; signedHeaders: string; signature: string } {
   const m = AUTH.exec(value.trim());
-  if (!m) throw new SimError("IncompleteSignatureException", `Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization=${value.split(" ")[0]}`);
+  if (!m)
+    throw new SimError(
+      "IncompleteSignatureException",
+      `Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization=${value.split(" ")[0]}`,
+    );
   const params = new Map(m[1]!.split(",").map((p) => p.trim().split("=", 2) as [string, string]));
   const missing = ["Credential", "Signature", "SignedHeaders"].filter((k) => !params.get(k));
   if (missing.length) throw new SimError("IncompleteSignatureException", missing.map((k) => `Authorization header requires '${k}' parameter.`).join(" "));
@@ -98,7 +105,14 @@ export function createVerifier(opts: { credentials: Credential[]; region: string
   const signers = new Map(
     opts.credentials.map((c) => [
       c.accessKeyId,
-      new Signer({ service, region: opts.region, credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey }, sha256: NodeSha256, uriEscapePath: true, applyChecksum: false }),
+      new Signer({
+        service,
+        region: opts.region,
+        credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey },
+        sha256: NodeSha256,
+        uriEscapePath: true,
+        applyChecksum: false,
+      }),
     ]),
   );
 
@@ -114,20 +128,31 @@ export function createVerifier(opts: { credentials: Credential[]; region: string
 
     const dateHeader = headerValues(req.rawHeaders, "x-amz-date")?.[0];
     const signedAt = dateHeader ? parseAmzDate(dateHeader) : undefined;
-    if (!dateHeader || !signedAt) throw new SimError("IncompleteSignatureException", "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
+    if (!dateHeader || !signedAt)
+      throw new SimError("IncompleteSignatureException", "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
     const t = now();
     if (signedAt.getTime() < t - MAX_SKEW_MS) {
-      throw new SimError("InvalidSignatureException", `Signature expired: ${dateHeader} is now earlier than ${amzDate(new Date(t - MAX_SKEW_MS))} (${amzDate(new Date(t))} - 5 min.)`);
+      throw new SimError(
+        "InvalidSignatureException",
+        `Signature expired: ${dateHeader} is now earlier than ${amzDate(new Date(t - MAX_SKEW_MS))} (${amzDate(new Date(t))} - 5 min.)`,
+      );
     }
     if (signedAt.getTime() > t + MAX_SKEW_MS) {
-      throw new SimError("InvalidSignatureException", `Signature not yet current: ${dateHeader} is still later than ${amzDate(new Date(t + MAX_SKEW_MS))} (${amzDate(new Date(t))} + 5 min.)`);
+      throw new SimError(
+        "InvalidSignatureException",
+        `Signature not yet current: ${dateHeader} is still later than ${amzDate(new Date(t + MAX_SKEW_MS))} (${amzDate(new Date(t))} + 5 min.)`,
+      );
     }
     if (scopeDate !== dateHeader.slice(0, 8)) {
-      throw new SimError("InvalidSignatureException", `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scopeDate}' != '${dateHeader.slice(0, 8)}', from '${dateHeader}'.`);
+      throw new SimError(
+        "InvalidSignatureException",
+        `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scopeDate}' != '${dateHeader.slice(0, 8)}', from '${dateHeader}'.`,
+      );
     }
     if (scopeRegion !== opts.region) throw new SimError("InvalidSignatureException", `Credential should be scoped to a valid region. `);
     if (scopeService !== service) throw new SimError("InvalidSignatureException", `Credential should be scoped to correct service: '${service}'. `);
-    if (terminator !== "aws4_request") throw new SimError("InvalidSignatureException", `Credential should be scoped with a valid terminator: 'aws4_request', not '${terminator}'. `);
+    if (terminator !== "aws4_request")
+      throw new SimError("InvalidSignatureException", `Credential should be scoped with a valid terminator: 'aws4_request', not '${terminator}'. `);
     const names = signedHeaders.toLowerCase().split(";");
     if (!names.includes("host")) throw new SimError("InvalidSignatureException", "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
 
@@ -139,7 +164,15 @@ export function createVerifier(opts: { credentials: Credential[]; region: string
       if (values) headers[name] = values.join(",");
     }
     const [path, rawQuery = ""] = req.url.split("?", 2) as [string, string?];
-    const request: HttpRequest = { method: req.method, protocol: "http:", hostname: headers.host ?? "", path, query: parseQuery(rawQuery), headers, body: req.body };
+    const request: HttpRequest = {
+      method: req.method,
+      protocol: "http:",
+      hostname: headers.host ?? "",
+      path,
+      query: parseQuery(rawQuery),
+      headers,
+      body: req.body,
+    };
     const signer = signers.get(cred.accessKeyId)!;
     const signed = await signer.sign(request, { signingDate: signedAt, signableHeaders: new Set(names) });
     const expected = /Signature=([0-9a-f]+)/.exec(String(signed.headers.authorization))?.[1] ?? "";

@@ -114,17 +114,32 @@ function checkToolResult(tr: unknown, at: Where, model: SimModel, tally: Content
     const block = isObj(c) ? c : {};
     if (block.image !== undefined) checkImage(block.image, inner, model);
     else if (block.document !== undefined) tally.documents.push(checkDocument(block.document, inner, model));
-    else if (block.text === undefined && block.json === undefined) throw validation(`The toolResult content block at ${inner.path} is empty or of an unsupported type.`);
+    else if (block.text === undefined && block.json === undefined)
+      throw validation(`The toolResult content block at ${inner.path} is empty or of an unsupported type.`);
   });
 }
 
 function checkCachePoint(cp: unknown, member: string): void {
   const c = isObj(cp) ? cp : {};
   if (c.type !== "default") throw constraint(c.type, `${member}.cachePoint.type`, "Member must satisfy enum value set: [default]");
-  if (c.ttl !== undefined && c.ttl !== "5m" && c.ttl !== "1h") throw constraint(c.ttl, `${member}.cachePoint.ttl`, "Member must satisfy enum value set: [5m, 1h]");
+  if (c.ttl !== undefined && c.ttl !== "5m" && c.ttl !== "1h")
+    throw constraint(c.ttl, `${member}.cachePoint.ttl`, "Member must satisfy enum value set: [5m, 1h]");
 }
 
-const KNOWN = ["text", "image", "document", "toolUse", "toolResult", "reasoningContent", "cachePoint", "guardContent", "video", "audio", "citationsContent", "searchResult"];
+const KNOWN = [
+  "text",
+  "image",
+  "document",
+  "toolUse",
+  "toolResult",
+  "reasoningContent",
+  "cachePoint",
+  "guardContent",
+  "video",
+  "audio",
+  "citationsContent",
+  "searchResult",
+];
 
 /** Validates one message content block and records what it holds in `tally`. */
 export function checkBlock(block: unknown, at: Where, model: SimModel, tally: ContentTally): void {

@@ -86,7 +86,9 @@ export function checkThinking(body: ConverseBody, model: SimModel): Thinking | u
     throw modelValidation(`\`temperature\` may only be set to 1 when thinking is enabled. ${DOCS}#important-considerations-when-using-extended-thinking`);
   }
   if (inf.topP !== undefined && inf.topP < 0.95) {
-    throw modelValidation(`\`top_p\` must be greater than or equal to 0.95 or unset when thinking is enabled. ${DOCS}#important-considerations-when-using-extended-thinking`);
+    throw modelValidation(
+      `\`top_p\` must be greater than or equal to 0.95 or unset when thinking is enabled. ${DOCS}#important-considerations-when-using-extended-thinking`,
+    );
   }
   if (fields?.top_k !== undefined) {
     throw modelValidation(`\`top_k\` must be unset when thinking is enabled. ${DOCS}#important-considerations-when-using-extended-thinking`);

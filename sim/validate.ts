@@ -12,7 +12,8 @@ import { isObj, type Block, type ConverseBody, type Message } from "./wire";
 export type ValidRequest = { body: ConverseBody; thinking?: Thinking; cachePoints: number; jsonSchema?: unknown };
 
 const START_USER = "A conversation must start with a user message. Try again with a conversation that starts with a user message.";
-const ALTERNATE = "A conversation must alternate between user and assistant roles. Make sure the conversation alternates between user and assistant roles and try again.";
+const ALTERNATE =
+  "A conversation must alternate between user and assistant roles. Make sure the conversation alternates between user and assistant roles and try again.";
 const NEEDS_TOOL_CONFIG = "The toolConfig field must be defined when using toolUse and toolResult content blocks.";
 const NO_CACHING = "You invoked an unsupported model or your request did not allow prompt caching. See the documentation for more information.";
 
@@ -39,7 +40,8 @@ function checkInference(body: ConverseBody, model: SimModel): void {
   if (inf.stopSequences !== undefined) {
     if (!Array.isArray(inf.stopSequences)) throw constraint(inf.stopSequences, "inferenceConfig.stopSequences", "Member must be a list");
     inf.stopSequences.forEach((s: unknown, i: number) => {
-      if (typeof s !== "string" || s.length < 1) throw constraint(s, `inferenceConfig.stopSequences.${i + 1}.member`, "Member must have length greater than or equal to 1");
+      if (typeof s !== "string" || s.length < 1)
+        throw constraint(s, `inferenceConfig.stopSequences.${i + 1}.member`, "Member must have length greater than or equal to 1");
     });
   }
   if (model.temperatureTopPConflict && inf.temperature !== undefined && inf.topP !== undefined) {
@@ -56,8 +58,10 @@ function checkSystem(system: unknown, tally: ContentTally): void {
       checkCachePoint(b.cachePoint, `system.${i + 1}.member`);
       tally.cachePoints++;
     } else if (b.text !== undefined) {
-      if (typeof b.text !== "string" || b.text.length < 1) throw constraint(b.text, `system.${i + 1}.member.text`, "Member must have length greater than or equal to 1");
-      if (b.text.trim() === "") throw validation(`The text field in the SystemContentBlock object at system.${i} is blank. Add text to the text field, and try again.`);
+      if (typeof b.text !== "string" || b.text.length < 1)
+        throw constraint(b.text, `system.${i + 1}.member.text`, "Member must have length greater than or equal to 1");
+      if (b.text.trim() === "")
+        throw validation(`The text field in the SystemContentBlock object at system.${i} is blank. Add text to the text field, and try again.`);
     } else if (b.guardContent === undefined) {
       throw validation(`The SystemContentBlock object at system.${i} must set exactly one supported member.`);
     }
@@ -96,8 +100,10 @@ function checkToolConfig(body: ConverseBody, model: SimModel, tally: ContentTall
   const choice: unknown = tc.toolChoice;
   if (choice === undefined) return;
   const kind = isObj(choice) ? Object.keys(choice).find((k) => choice[k] !== undefined) : undefined;
-  if (!isObj(choice) || !kind || !["auto", "any", "tool"].includes(kind)) throw validation("The toolConfig.toolChoice field must set exactly one of auto, any or tool.");
-  if (!model.toolChoice) throw validation(`This model doesn't support the toolConfig.toolChoice.${kind} field. Remove toolConfig.toolChoice.${kind} and try again.`);
+  if (!isObj(choice) || !kind || !["auto", "any", "tool"].includes(kind))
+    throw validation("The toolConfig.toolChoice field must set exactly one of auto, any or tool.");
+  if (!model.toolChoice)
+    throw validation(`This model doesn't support the toolConfig.toolChoice.${kind} field. Remove toolConfig.toolChoice.${kind} and try again.`);
   if (kind === "tool") {
     const name = isObj(choice.tool) ? choice.tool.name : undefined;
     if (typeof name !== "string" || !names.has(name)) throw modelValidation(`tool_choice.name: Tool '${String(name)}' not found in provided tools`);
@@ -114,7 +120,8 @@ function checkToolPairing(messages: Message[], model: SimModel): void {
     if (msg.role !== "user") return;
     const uses = i > 0 ? toolUseIds(messages[i - 1]) : [];
     const results = msg.content.filter((b) => b.toolResult).map((b) => b.toolResult!.toolUseId);
-    if (results.length > uses.length) throw validation(`The number of toolResult blocks at messages.${i}.content exceeds the number of toolUse blocks of previous turn.`);
+    if (results.length > uses.length)
+      throw validation(`The number of toolResult blocks at messages.${i}.content exceeds the number of toolUse blocks of previous turn.`);
     const missing = uses.filter((id) => !results.includes(id));
     if (missing.length > 0) throw validation(`Expected toolResult blocks at messages.${i}.content for the following Ids: ${missing.join(", ")}`);
     if (model.provider === "Anthropic" && uses.length > 0) {
@@ -140,10 +147,16 @@ function checkMessages(body: ConverseBody, model: SimModel, tally: ContentTally)
     if (i === 0 && msg.role !== "user") throw validation(START_USER);
     if (i > 0 && (messages[i - 1] as Message).role === msg.role) throw validation(ALTERNATE);
     if (!Array.isArray(msg.content)) throw constraint(undefined, `messages.${i + 1}.member.content`, "Member must not be null");
-    if (msg.content.length === 0) throw validation(`The content field in the Message object at messages.${i} is empty. Add a ContentBlock object to the content field and try again.`);
+    if (msg.content.length === 0)
+      throw validation(`The content field in the Message object at messages.${i} is empty. Add a ContentBlock object to the content field and try again.`);
     const perMessage: ContentTally = { ...tally, hasText: false, hasDocument: false };
     msg.content.forEach((b: unknown, j: number) => {
-      checkBlock(b, { path: `messages.${i}.content.${j}`, member: `messages.${i + 1}.member.content.${j + 1}.member`, role: msg.role as "user" }, model, perMessage);
+      checkBlock(
+        b,
+        { path: `messages.${i}.content.${j}`, member: `messages.${i + 1}.member.content.${j + 1}.member`, role: msg.role as "user" },
+        model,
+        perMessage,
+      );
       usesTools ||= isObj(b) && (b.toolUse !== undefined || b.toolResult !== undefined);
     });
     if (perMessage.hasDocument && !perMessage.hasText) {
@@ -161,7 +174,8 @@ function checkOutputConfig(body: ConverseBody, model: SimModel): unknown {
   const effort: unknown = (body.outputConfig as { effort?: unknown } | undefined)?.effort;
   if (effort !== undefined) {
     if (!model.effort) throw validation("This model doesn't support the outputConfig.effort field. Remove outputConfig.effort and try again.");
-    if (typeof effort !== "string" || !EFFORTS.includes(effort)) throw constraint(effort, "outputConfig.effort", `Member must satisfy enum value set: [${EFFORTS.join(", ")}]`);
+    if (typeof effort !== "string" || !EFFORTS.includes(effort))
+      throw constraint(effort, "outputConfig.effort", `Member must satisfy enum value set: [${EFFORTS.join(", ")}]`);
   }
   const tf: unknown = body.outputConfig?.textFormat;
   if (tf === undefined) return undefined;
@@ -179,7 +193,8 @@ function checkOutputConfig(body: ConverseBody, model: SimModel): unknown {
   } catch {
     schema = undefined;
   }
-  if (!isObj(schema)) throw validation("The JSON schema at outputConfig.textFormat.structure.jsonSchema.schema is not valid JSON. Provide a valid JSON schema and try again.");
+  if (!isObj(schema))
+    throw validation("The JSON schema at outputConfig.textFormat.structure.jsonSchema.schema is not valid JSON. Provide a valid JSON schema and try again.");
   if (model.provider === "Anthropic" && hasOpenObject(schema)) {
     throw modelValidation("output_config.format.schema: For 'object' type, 'additionalProperties' must be explicitly set to false");
   }
@@ -192,7 +207,14 @@ function hasOpenObject(s: unknown): boolean {
   if (!isObj(s)) return false;
   const isObject = s.type === "object" || (Array.isArray(s.type) && s.type.includes("object")) || isObj(s.properties);
   if (isObject && s.additionalProperties !== false) return true;
-  const nested = [s.items, s.anyOf, s.oneOf, s.allOf, s.prefixItems, ...[s.properties, s.$defs, s.definitions].flatMap((m) => (isObj(m) ? Object.values(m) : []))];
+  const nested = [
+    s.items,
+    s.anyOf,
+    s.oneOf,
+    s.allOf,
+    s.prefixItems,
+    ...[s.properties, s.$defs, s.definitions].flatMap((m) => (isObj(m) ? Object.values(m) : [])),
+  ];
   return nested.some(hasOpenObject);
 }
 
@@ -207,9 +229,11 @@ export function validateConverse(raw: unknown, model: SimModel): ValidRequest {
   checkMessages(body, model, tally);
   if (tally.images > 20) throw validation("You can't include more than 20 images in a request.");
   if (tally.documents.length > 5) throw validation("You can't include more than 5 documents in a request.");
-  if (new Set(tally.documents).size !== tally.documents.length) throw validation("Messages can't contain duplicate document names. Rename the document and retry your request.");
+  if (new Set(tally.documents).size !== tally.documents.length)
+    throw validation("Messages can't contain duplicate document names. Rename the document and retry your request.");
   if (tally.cachePoints > 0 && !model.caching) throw validation(NO_CACHING);
-  if (tally.cachePoints > 4 && model.provider === "Anthropic") throw modelValidation(`A maximum of 4 blocks with cache_control may be provided. Found ${tally.cachePoints}.`);
+  if (tally.cachePoints > 4 && model.provider === "Anthropic")
+    throw modelValidation(`A maximum of 4 blocks with cache_control may be provided. Found ${tally.cachePoints}.`);
   const jsonSchema = checkOutputConfig(body, model);
   const thinking = checkThinking(body, model);
   return { body, thinking, cachePoints: tally.cachePoints, jsonSchema };

@@ -40,7 +40,10 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   }
   registerHealth(app, deps);
 
-  const findKey = cachedKeyLookup((hash: string, env: unknown) => findKeyByHash(scopeOf(env, deps).db, hash), { ttlMs: deps.config.KEY_CACHE_TTL_MS, clock: deps.clock });
+  const findKey = cachedKeyLookup((hash: string, env: unknown) => findKeyByHash(scopeOf(env, deps).db, hash), {
+    ttlMs: deps.config.KEY_CACHE_TTL_MS,
+    clock: deps.clock,
+  });
   const auth = apiKeyAuth({ findKey, hash: deps.hashApiKey, clock: deps.clock, logger: deps.logger });
   const limit = bodyLimit({
     maxSize: deps.config.MAX_BODY_BYTES,

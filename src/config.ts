@@ -75,7 +75,10 @@ export const ConfigSchema = z.object({
   MIGRATE_ON_START: bool(true),
   /** How long Node and Bun wait for the database at start before giving up. */
   DB_CONNECT_TIMEOUT_MS: int(30_000, 0),
-  AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, "must be an AWS region such as us-east-1").default("us-east-1"),
+  AWS_REGION: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, "must be an AWS region such as us-east-1")
+    .default("us-east-1"),
   AWS_ACCESS_KEY_ID: optionalString,
   AWS_SECRET_ACCESS_KEY: optionalString,
   AWS_SESSION_TOKEN: optionalString,
@@ -104,7 +107,12 @@ export const ConfigSchema = z.object({
   CORS_ALLOW_ORIGINS: z
     .string()
     .optional()
-    .transform((v) => (v ?? "").split(",").map((o) => o.trim()).filter(Boolean)),
+    .transform((v) =>
+      (v ?? "")
+        .split(",")
+        .map((o) => o.trim())
+        .filter(Boolean),
+    ),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
 });
 

@@ -96,7 +96,7 @@ export class GatewayError extends Error {
   /** Builds the client-facing error for a Bedrock error answer (HTTP status, `x-amzn-ErrorType`, body message). */
   static fromBedrock(httpStatus: number, errorType: string | null, message: string | null): GatewayError {
     const m = mapBedrockErrorType(errorType, httpStatus, message);
-    const text = m.message ?? (message && message.trim() ? message : `Bedrock answered ${httpStatus}${errorType ? ` (${errorType})` : ""}.`);
+    const text = m.message ?? (message?.trim() ? message : `Bedrock answered ${httpStatus}${errorType ? ` (${errorType})` : ""}.`);
     const param = m.code === "model_not_found" ? "model" : null;
     return new GatewayError({ status: m.status, type: m.type, code: m.code, param, message: text, retryAfter: m.retryAfter });
   }

@@ -45,7 +45,12 @@ export function apiKeyAuth(opts: {
     } catch (err) {
       // Fail closed: without the key store no request is admitted.
       opts.logger.error("key lookup failed", { requestId: c.get("requestId"), error: err instanceof Error ? err.message : String(err) });
-      throw new GatewayError({ status: 503, type: "server_error", code: "service_unavailable", message: "The gateway cannot verify API keys right now. Try again shortly." });
+      throw new GatewayError({
+        status: 503,
+        type: "server_error",
+        code: "service_unavailable",
+        message: "The gateway cannot verify API keys right now. Try again shortly.",
+      });
     }
     if (!key) throw reject("unknown_key");
     if (key.revokedAt) throw reject("revoked_key");

@@ -227,7 +227,13 @@ function linkedAbort(parent: AbortSignal | undefined, timeoutMs: number) {
 }
 
 export function abortedError(signal?: AbortSignal): GatewayError {
-  return new GatewayError({ status: 499, type: "invalid_request_error", code: "client_closed_request", message: "The client closed the request.", cause: signal?.reason });
+  return new GatewayError({
+    status: 499,
+    type: "invalid_request_error",
+    code: "client_closed_request",
+    message: "The client closed the request.",
+    cause: signal?.reason,
+  });
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

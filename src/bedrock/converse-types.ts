@@ -8,18 +8,12 @@ export type DocumentFormat = "pdf" | "csv" | "doc" | "docx" | "xls" | "xlsx" | "
 
 export type CachePointBlock = { type: "default"; ttl?: "5m" | "1h" };
 
-export type ToolResultContentBlock =
-  | { text: string }
-  | { json: unknown }
-  | { image: ImageBlock }
-  | { document: DocumentBlock };
+export type ToolResultContentBlock = { text: string } | { json: unknown } | { image: ImageBlock } | { document: DocumentBlock };
 
 export type ImageBlock = { format: ImageFormat; source: { bytes: string } | { s3Location: { uri: string; bucketOwner?: string } } };
 export type DocumentBlock = { format?: DocumentFormat; name: string; source: { bytes: string } | { text: string } };
 
-export type ReasoningContentBlock =
-  | { reasoningText: { text: string; signature?: string } }
-  | { redactedContent: string };
+export type ReasoningContentBlock = { reasoningText: { text: string; signature?: string } } | { redactedContent: string };
 
 export type ContentBlock =
   | { text: string }

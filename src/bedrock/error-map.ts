@@ -89,7 +89,6 @@ export function mapBedrockErrorType(rawType: string | null, httpStatus: number, 
     case "MissingAuthenticationTokenException":
     case "IncompleteSignatureException":
       return { status: 502, type: "server_error", code: "upstream_auth_failed", retryable: false, message: UPSTREAM_AUTH };
-    case null:
     default:
       return mapByStatus(httpStatus);
   }

@@ -13,7 +13,7 @@ function actor(): string {
 
 const code = await runCli(process.argv.slice(2), {
   env: process.env,
-  io: { out: (l) => process.stdout.write(l + "\n"), err: (l) => process.stderr.write(l + "\n") },
+  io: { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) },
   clock: systemClock,
   actor: actor(),
 });

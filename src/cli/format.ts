@@ -54,7 +54,10 @@ export function optionalText(value: string | undefined, flag: string, max = 200)
 
 export function formatDate(d: Date | null | undefined): string {
   if (!d) return "-";
-  return d.toISOString().replace(/\.\d{3}Z$/, "Z").replace("T", " ");
+  return d
+    .toISOString()
+    .replace(/\.\d{3}Z$/, "Z")
+    .replace("T", " ");
 }
 
 export function formatUsd(n: number): string {

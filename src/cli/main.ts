@@ -67,7 +67,7 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
 // Drizzle wraps driver errors ("Failed query: ..." with the SQL); the driver's own message is the useful part.
 function describeError(err: unknown): string {
   let e = err as { message?: string; cause?: unknown; code?: string } | undefined;
-  while (e && e.cause && typeof e.cause === "object") e = e.cause as typeof e;
+  while (e?.cause && typeof e.cause === "object") e = e.cause as typeof e;
   const message = e?.message || String(err);
   return e?.code && !message.includes(e.code) ? `${message} (${e.code})` : message;
 }

@@ -124,10 +124,7 @@ export async function listKeys(db: Db, filter: { user?: string; team?: string } 
     .select(recordColumns)
     .from(apiKeys)
     .where(
-      and(
-        filter.user === undefined ? undefined : eq(apiKeys.userEmail, filter.user),
-        filter.team === undefined ? undefined : eq(apiKeys.team, filter.team),
-      ),
+      and(filter.user === undefined ? undefined : eq(apiKeys.userEmail, filter.user), filter.team === undefined ? undefined : eq(apiKeys.team, filter.team)),
     )
     .orderBy(asc(apiKeys.createdAt), asc(apiKeys.id));
 }
@@ -136,15 +133,14 @@ export async function listKeys(db: Db, filter: { user?: string; team?: string } 
  * Revokes a key named by its id, its prefix (or an unambiguous start of it), or the full key.
  * Revoking twice keeps the first revocation time. Throws AmbiguousKeyError when a partial prefix matches several keys.
  */
-export async function revokeKey(
-  db: Db,
-  idOrPrefix: string,
-  clock: Clock,
-  actor = "system",
-): Promise<(ApiKeyRecord & { alreadyRevoked: boolean }) | null> {
+export async function revokeKey(db: Db, idOrPrefix: string, clock: Clock, actor = "system"): Promise<(ApiKeyRecord & { alreadyRevoked: boolean }) | null> {
   const matches = await matchKeys(db, idOrPrefix.trim());
   if (matches.length === 0) return null;
-  if (matches.length > 1) throw new AmbiguousKeyError(idOrPrefix, matches.map((m) => m.prefix));
+  if (matches.length > 1)
+    throw new AmbiguousKeyError(
+      idOrPrefix,
+      matches.map((m) => m.prefix),
+    );
   const target = matches[0];
   if (target.revokedAt) return { ...target, alreadyRevoked: true };
   const at = new Date(clock.now());
@@ -175,12 +171,7 @@ export async function touchKey(db: Db, id: string, at: Date): Promise<void> {
   await db
     .update(apiKeys)
     .set({ lastUsedAt: at })
-    .where(
-      and(
-        eq(apiKeys.id, id),
-        or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, new Date(at.getTime() - TOUCH_INTERVAL_MS))),
-      ),
-    );
+    .where(and(eq(apiKeys.id, id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, new Date(at.getTime() - TOUCH_INTERVAL_MS)))));
 }
 
 export function keyStatus(key: Pick<ApiKeyRecord, "revokedAt" | "expiresAt">, now: number): KeyStatus {
@@ -205,11 +196,7 @@ async function matchKeys(db: Db, q: string): Promise<ApiKeyRecord[]> {
   if (!partial.startsWith(API_KEY_PREFIX) || partial.length < API_KEY_PREFIX.length + 2 || partial.length > PREFIX_LENGTH) {
     return [];
   }
-  return db
-    .select(recordColumns)
-    .from(apiKeys)
-    .where(sql`left(${apiKeys.prefix}, ${partial.length}) = ${partial}`)
-    .limit(10);
+  return db.select(recordColumns).from(apiKeys).where(sql`left(${apiKeys.prefix}, ${partial.length}) = ${partial}`).limit(10);
 }
 
 function isUniqueViolation(err: unknown): boolean {

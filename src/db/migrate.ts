@@ -27,13 +27,9 @@ export async function runMigrations(db: Db, migrations: MigrationMeta[]): Promis
   const applied = await db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`);
     await tx.execute(sql`create schema if not exists "drizzle"`);
-    await tx.execute(
-      sql`create table if not exists ${TABLE} (id serial primary key, hash text not null, created_at bigint)`,
-    );
+    await tx.execute(sql`create table if not exists ${TABLE} (id serial primary key, hash text not null, created_at bigint)`);
     // Re-read under the lock: another process may have applied everything while we waited.
-    const rows = rowsOf<{ created_at: unknown }>(
-      await tx.execute(sql`select created_at from ${TABLE} order by created_at desc limit 1`),
-    );
+    const rows = rowsOf<{ created_at: unknown }>(await tx.execute(sql`select created_at from ${TABLE} order by created_at desc limit 1`));
     const lastUnderLock = rows[0]?.created_at == null ? undefined : Number(rows[0].created_at);
     let count = 0;
     for (const m of migrations) {
@@ -57,9 +53,7 @@ export async function pendingMigrations(db: Db, migrations: MigrationMeta[]): Pr
 
 // undefined when the bookkeeping table does not exist or is empty.
 async function lastAppliedMillis(db: Db): Promise<number | undefined> {
-  const exists = rowsOf<{ t: unknown }>(
-    await db.execute(sql`select to_regclass('"drizzle"."__drizzle_migrations"')::text as t`),
-  );
+  const exists = rowsOf<{ t: unknown }>(await db.execute(sql`select to_regclass('"drizzle"."__drizzle_migrations"')::text as t`));
   if (exists[0]?.t == null) return undefined;
   const rows = rowsOf<{ m: unknown }>(await db.execute(sql`select max(created_at)::text as m from ${TABLE}`));
   return rows[0]?.m == null ? undefined : Number(rows[0].m);

@@ -127,10 +127,7 @@ const total = (col: AnyColumn) => sql<number>`coalesce(sum(${col}), 0)`.mapWith(
 /** Requests, tokens and cost per user, team, model or key, most expensive first. */
 export async function usageSummary(db: Db, q: UsageSummaryQuery): Promise<UsageSummaryRow[]> {
   const group = GROUP_COLUMNS[q.groupBy];
-  const label =
-    q.groupBy === "key"
-      ? sql<string | null>`(select k.prefix from api_keys k where k.id = ${usageEvents.keyId})`
-      : sql<string | null>`${group}`;
+  const label = q.groupBy === "key" ? sql<string | null>`(select k.prefix from api_keys k where k.id = ${usageEvents.keyId})` : sql<string | null>`${group}`;
   return db
     .select({
       group: sql<string | null>`${group}`,

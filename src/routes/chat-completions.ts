@@ -28,7 +28,14 @@ export function registerChatCompletions(app: Hono<AppEnv>, deps: Deps): void {
     });
     const warnings = [...translated.warnings];
     if (translated.thinkingDropped) warnings.push(translated.thinkingDropped);
-    if (warnings.length) c.header(WARNING_HEADER, warnings.join("; ").replace(/[^\x20-\x7e]/g, "?").slice(0, 1024));
+    if (warnings.length)
+      c.header(
+        WARNING_HEADER,
+        warnings
+          .join("; ")
+          .replace(/[^\x20-\x7e]/g, "?")
+          .slice(0, 1024),
+      );
 
     const meta = {
       id: deps.ids.completionId(),

@@ -25,7 +25,10 @@ export function parseDataUrl(url: string): DataUrl | null {
   if (!url.startsWith("data:")) return null;
   const comma = url.indexOf(",");
   if (comma < 0) return null;
-  const meta = url.slice(5, comma).split(";").map((s) => s.trim());
+  const meta = url
+    .slice(5, comma)
+    .split(";")
+    .map((s) => s.trim());
   if (meta[meta.length - 1]?.toLowerCase() !== "base64") return null;
   return { mediaType: (meta[0] ?? "").toLowerCase(), base64: url.slice(comma + 1) };
 }

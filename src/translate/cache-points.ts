@@ -22,11 +22,7 @@ export const isCachePoint = (b: object): b is { cachePoint: CachePointBlock } =>
  * Appends a cache point after the last block of `blocks` when caching is on and `cc` is set. Never first in a list
  * (there is nothing to cache before it) and never twice in a row.
  */
-export function appendCachePoint<T extends WithCachePoint>(
-  blocks: T[],
-  cc: CacheControl | null | undefined,
-  caching: boolean,
-): void {
+export function appendCachePoint<T extends WithCachePoint>(blocks: T[], cc: CacheControl | null | undefined, caching: boolean): void {
   if (!cc || !caching || blocks.length === 0) return;
   const last = blocks[blocks.length - 1]!;
   if (isCachePoint(last)) return;

@@ -36,11 +36,7 @@ export function resolveMaxTokens(req: ChatCompletionRequest, model: ModelEntry):
 }
 
 /** Bedrock's temperature range is 0–1, OpenAI's 0–2: above 1 is rejected or clamped, per configuration. */
-export function resolveTemperature(
-  temperature: number | null | undefined,
-  aboveOne: "reject" | "clamp",
-  warnings: string[],
-): number | undefined {
+export function resolveTemperature(temperature: number | null | undefined, aboveOne: "reject" | "clamp", warnings: string[]): number | undefined {
   if (temperature == null) return undefined;
   if (temperature <= 1) return temperature;
   if (aboveOne === "reject") {

@@ -2,12 +2,7 @@
  * OpenAI `messages` → Converse `system` + `messages` (MAPPING b.2.1–4). Each OpenAI message becomes one turn
  * here; turns.ts then merges and orders them.
  */
-import type {
-  ContentBlock,
-  ReasoningContentBlock,
-  SystemContentBlock,
-  ToolResultContentBlock,
-} from "../bedrock/converse-types";
+import type { ContentBlock, ReasoningContentBlock, SystemContentBlock, ToolResultContentBlock } from "../bedrock/converse-types";
 import type { ModelEntry } from "../catalogue";
 import { GatewayError } from "../errors";
 import { appendCachePoint } from "./cache-points";
@@ -195,13 +190,7 @@ function matchFunctionCall(name: string, i: number, st: State): string {
  * Tool output → a toolResult block (plus its cache point). Text only, as OpenAI allows; an empty result becomes
  * `content: []` (never a blank text block, which Bedrock rejects). JSON-looking text stays text.
  */
-function toolResultBlocks(
-  toolUseId: string,
-  content: string | ContentPart[],
-  cc: ContentPart["cache_control"],
-  i: number,
-  st: State,
-): ContentBlock[] {
+function toolResultBlocks(toolUseId: string, content: string | ContentPart[], cc: ContentPart["cache_control"], i: number, st: State): ContentBlock[] {
   const result: ToolResultContentBlock[] = [];
   let cache = cc;
   if (typeof content === "string") {

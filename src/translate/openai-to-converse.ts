@@ -13,13 +13,7 @@ import { mergeAdditionalFields, readPassthrough } from "./passthrough";
 import { fitThinkingBudget, planReasoning } from "./reasoning";
 import { planResponseFormat } from "./response-format";
 import { buildToolConfig, readTools, usesLegacyFunctions } from "./tools";
-import {
-  assistantToolTurnLacksReasoning,
-  hasToolBlocks,
-  stripReasoning,
-  toConverseMessages,
-  toolNamesInHistory,
-} from "./turns";
+import { assistantToolTurnLacksReasoning, hasToolBlocks, stripReasoning, toConverseMessages, toolNamesInHistory } from "./turns";
 
 export type TranslateContext = {
   model: ModelEntry; // resolved catalogue entry (bedrockModelId, capabilities)

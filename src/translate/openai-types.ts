@@ -189,9 +189,7 @@ export const ChatCompletionRequestSchema = z.looseObject({
   reasoning_effort: z.enum(REASONING_EFFORTS).nullish(),
   additionalModelRequestFields: AdditionalFieldsSchema.nullish(),
   guardrailConfig: GuardrailConfigSchema.nullish(),
-  bedrock: z
-    .looseObject({ additionalModelRequestFields: AdditionalFieldsSchema.nullish(), guardrailConfig: GuardrailConfigSchema.nullish() })
-    .nullish(),
+  bedrock: z.looseObject({ additionalModelRequestFields: AdditionalFieldsSchema.nullish(), guardrailConfig: GuardrailConfigSchema.nullish() }).nullish(),
 });
 export type ChatCompletionRequest = z.output<typeof ChatCompletionRequestSchema>;
 

@@ -44,10 +44,7 @@ export function readPassthrough(req: ChatCompletionRequest, allow: boolean): Pas
 }
 
 /** Client fields first, the gateway's own over them: a client key wins only where the gateway set none. */
-export function mergeAdditionalFields(
-  client: Record<string, unknown> | undefined,
-  gateway: Record<string, unknown>,
-): Record<string, unknown> | undefined {
+export function mergeAdditionalFields(client: Record<string, unknown> | undefined, gateway: Record<string, unknown>): Record<string, unknown> | undefined {
   const merged = { ...client, ...gateway };
   return Object.keys(merged).length > 0 ? merged : undefined;
 }

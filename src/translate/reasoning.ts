@@ -11,10 +11,7 @@ export const MIN_THINKING_BUDGET = 1024;
 /** Room left for the visible answer when maxTokens has to grow to fit the thinking budget. */
 export const THINKING_OUTPUT_ROOM = 4096;
 
-export type ReasoningPlan =
-  | { kind: "none" }
-  | { kind: "thinking"; budget: number }
-  | { kind: "effort"; effort: NonNullable<OutputConfig["effort"]> };
+export type ReasoningPlan = { kind: "none" } | { kind: "thinking"; budget: number } | { kind: "effort"; effort: NonNullable<OutputConfig["effort"]> };
 
 const EFFORT: Record<Exclude<ReasoningEffort, "none">, NonNullable<OutputConfig["effort"]>> = {
   minimal: "low",
@@ -48,12 +45,7 @@ export function planReasoning(effort: ReasoningEffort | null | undefined, model:
  * grows to budget + THINKING_OUTPUT_ROOM (capped at the model's maximum); if it still does not fit, the budget
  * shrinks (keeping answer room), never below MIN_THINKING_BUDGET. Returns null when thinking is impossible within the model's maximum.
  */
-export function fitThinkingBudget(
-  budget: number,
-  maxTokens: number,
-  model: ModelEntry,
-  warnings: string[],
-): { budget: number; maxTokens: number } | null {
+export function fitThinkingBudget(budget: number, maxTokens: number, model: ModelEntry, warnings: string[]): { budget: number; maxTokens: number } | null {
   if (budget < maxTokens) return { budget, maxTokens };
   const raised = Math.min(budget + THINKING_OUTPUT_ROOM, model.maxOutputTokens);
   // Shrinking keeps answer room too (at most half of maxTokens), else the answer would get a token or two.

@@ -9,11 +9,7 @@ import type { ChatCompletionRequest, ContentPart } from "./openai-types";
 export type { ResolveRemoteImage } from "./content-parts";
 
 /** Returns a copy of `req` whose http(s) image URLs in user messages are replaced by data URLs from `resolve`. */
-export async function resolveRemoteImages(
-  req: ChatCompletionRequest,
-  resolve: ResolveRemoteImage,
-  signal?: AbortSignal,
-): Promise<ChatCompletionRequest> {
+export async function resolveRemoteImages(req: ChatCompletionRequest, resolve: ResolveRemoteImage, signal?: AbortSignal): Promise<ChatCompletionRequest> {
   const messages = await Promise.all(
     req.messages.map(async (m) => {
       if (m.role !== "user" || typeof m.content === "string") return m;

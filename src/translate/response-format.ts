@@ -14,8 +14,7 @@ export const DEFAULT_JSON_TOOL_NAME = "json_response";
  * those with native structured output: a permissive `{"type":"object"}` schema is not accepted there (Anthropic's
  * structured outputs require closed objects, `additionalProperties: false`).
  */
-export const JSON_OBJECT_INSTRUCTION =
-  "Respond with a single valid JSON object and nothing else: no prose, no Markdown code fences.";
+export const JSON_OBJECT_INSTRUCTION = "Respond with a single valid JSON object and nothing else: no prose, no Markdown code fences.";
 
 export type ResponseFormatPlan = {
   textFormat?: NonNullable<OutputConfig["textFormat"]>;
@@ -26,11 +25,7 @@ export type ResponseFormatPlan = {
 };
 
 /** Plans structured output; `toolNames` are the client's tool names (the JSON tool must not collide with them). */
-export function planResponseFormat(
-  rf: ResponseFormat | null | undefined,
-  model: ModelEntry,
-  toolNames: Set<string>,
-): ResponseFormatPlan {
+export function planResponseFormat(rf: ResponseFormat | null | undefined, model: ModelEntry, toolNames: Set<string>): ResponseFormatPlan {
   if (!rf || rf.type === "text") return {};
   if (rf.type === "json_object") return { systemText: JSON_OBJECT_INSTRUCTION };
   const { name, description, schema } = rf.json_schema;

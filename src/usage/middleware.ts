@@ -34,7 +34,7 @@ export function usageTracking(deps: Deps, endpoint: UsageEndpoint): MiddlewareHa
 }
 
 export function outcomeOf(httpStatus: number, error: unknown): UsageOutcome {
-  const code = error instanceof GatewayError ? error.code ?? error.type : error ? "internal_error" : null;
+  const code = error instanceof GatewayError ? (error.code ?? error.type) : error ? "internal_error" : null;
   if (httpStatus === 499) return { status: "aborted", httpStatus, errorCode: code ?? "client_closed_request" };
   if (httpStatus >= 400) return { status: "error", httpStatus, errorCode: code ?? `http_${httpStatus}` };
   return { status: "ok", httpStatus, errorCode: null };

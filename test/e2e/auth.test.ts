@@ -47,7 +47,9 @@ describe(`authentication (${e2e().runtime})`, () => {
   });
 
   it("raises the SDK's AuthenticationError and writes no usage row", async () => {
-    const err = await openaiClient("bgw_live_wrongwrongwrongwrongwrongwrongwrong000").chat.completions.create(body as never).catch((e) => e);
+    const err = await openaiClient("bgw_live_wrongwrongwrongwrongwrongwrongwrong000")
+      .chat.completions.create(body as never)
+      .catch((e) => e);
     expect(err).toBeInstanceOf(OpenAI.AuthenticationError);
     expect(err.code).toBe("invalid_api_key");
   });

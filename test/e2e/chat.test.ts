@@ -15,7 +15,13 @@ describe(`chat completions (${e2e().runtime})`, () => {
 
   it("answers a plain completion in OpenAI's shape and records one usage row", async () => {
     const { data, response } = await client.chat.completions
-      .create({ model: MODEL, messages: [{ role: "system", content: "Be brief." }, { role: "user", content: "Hello gateway" }] })
+      .create({
+        model: MODEL,
+        messages: [
+          { role: "system", content: "Be brief." },
+          { role: "user", content: "Hello gateway" },
+        ],
+      })
       .withResponse();
     expect(data.object).toBe("chat.completion");
     expect(data.id).toMatch(/^chatcmpl-/);
@@ -71,7 +77,11 @@ describe(`chat completions (${e2e().runtime})`, () => {
   it("reassembles multibyte text split across frames and TCP writes byte-exactly", async () => {
     const content = "unicode please [sim:unicode]";
     const plain = await client.chat.completions.create({ model: MODEL, messages: [{ role: "user", content }] });
-    const stream = await client.chat.completions.create({ model: MODEL, stream: true, messages: [{ role: "user", content: `${content} [sim:chunk-bytes=7]` }] });
+    const stream = await client.chat.completions.create({
+      model: MODEL,
+      stream: true,
+      messages: [{ role: "user", content: `${content} [sim:chunk-bytes=7]` }],
+    });
     let text = "";
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
     expect(plain.choices[0]!.message.content).toMatch(/[\u{1F300}-\u{1FAFF}]/u);

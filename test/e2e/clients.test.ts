@@ -1,6 +1,6 @@
 /** The Vercel AI SDK and LangChain, each through a streamed multi-turn tool conversation, an image question and a reasoning request. */
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
-import { AIMessageChunk, HumanMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
+import { type AIMessageChunk, HumanMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
 import { ChatOpenAI } from "@langchain/openai";
 import { generateObject, generateText, jsonSchema, stepCountIs, streamText, tool } from "ai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -43,7 +43,15 @@ describe(`Vercel AI SDK (${e2e().runtime})`, () => {
   it("answers an image question", async () => {
     const { text } = await generateText({
       model: provider()(MODEL),
-      messages: [{ role: "user", content: [{ type: "text", text: "Describe" }, { type: "image", image: PNG_1PX, mediaType: "image/png" }] }],
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "Describe" },
+            { type: "image", image: PNG_1PX, mediaType: "image/png" },
+          ],
+        },
+      ],
     });
     expect(text).toMatch(/png/i);
   });
@@ -80,7 +88,10 @@ describe(`LangChain (${e2e().runtime})`, () => {
     new ChatOpenAI({ model: MODEL, apiKey: key.key, configuration: { baseURL: e2e().baseURL }, maxRetries: 0, streamUsage: true, ...extra });
 
   it("streams a multi-turn tool conversation", async () => {
-    const weather = { type: "function" as const, function: { name: "get_weather", description: "Weather", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } } };
+    const weather = {
+      type: "function" as const,
+      function: { name: "get_weather", description: "Weather", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } },
+    };
     const model = chat().bindTools([weather]);
     const history: BaseMessage[] = [new HumanMessage("Call get_weather for Madrid.")];
     let first: AIMessageChunk | undefined;
@@ -97,13 +108,22 @@ describe(`LangChain (${e2e().runtime})`, () => {
 
   it("returns structured output with withStructuredOutput", async () => {
     const schema = { type: "object", properties: { answer: { type: "string" }, confidence: { type: "number" } }, required: ["answer", "confidence"] };
-    const res = (await chat().withStructuredOutput(schema, { name: "verdict" }).invoke([new HumanMessage("Decide")])) as { answer: unknown; confidence: unknown };
+    const res = (await chat()
+      .withStructuredOutput(schema, { name: "verdict" })
+      .invoke([new HumanMessage("Decide")])) as { answer: unknown; confidence: unknown };
     expect(typeof res.answer).toBe("string");
     expect(typeof res.confidence).toBe("number");
   });
 
   it("answers an image question", async () => {
-    const res = await chat().invoke([new HumanMessage({ content: [{ type: "text", text: "What is this?" }, { type: "image_url", image_url: { url: PNG_1PX } }] })]);
+    const res = await chat().invoke([
+      new HumanMessage({
+        content: [
+          { type: "text", text: "What is this?" },
+          { type: "image_url", image_url: { url: PNG_1PX } },
+        ],
+      }),
+    ]);
     expect(String(res.content)).toMatch(/png/i);
   });
 

@@ -56,7 +56,11 @@ describe(`OpenAI features through the openai SDK (${e2e().runtime})`, () => {
     expect(JSON.parse(first.calls[0]!.arguments)).toHaveProperty("city");
 
     messages.push(
-      { role: "assistant", content: null, tool_calls: first.calls.map((c) => ({ id: c.id, type: "function" as const, function: { name: c.name, arguments: c.arguments } })) },
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: first.calls.map((c) => ({ id: c.id, type: "function" as const, function: { name: c.name, arguments: c.arguments } })),
+      },
       { role: "tool", tool_call_id: first.calls[0]!.id, content: '{"temperature_c": 21}' },
     );
     const second = await collect(await client.chat.completions.create({ model: MODEL, stream: true, tools: [weatherTool], messages }));
@@ -81,11 +85,30 @@ describe(`OpenAI features through the openai SDK (${e2e().runtime})`, () => {
   it("answers an image question from a data URL and refuses remote URLs with a 400 naming the part", async () => {
     const res = await client.chat.completions.create({
       model: MODEL,
-      messages: [{ role: "user", content: [{ type: "text", text: "What is in this image?" }, { type: "image_url", image_url: { url: PNG_1PX, detail: "low" } }] }],
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "What is in this image?" },
+            { type: "image_url", image_url: { url: PNG_1PX, detail: "low" } },
+          ],
+        },
+      ],
     });
     expect(res.choices[0]!.message.content).toMatch(/png/i);
     const err = await client.chat.completions
-      .create({ model: MODEL, messages: [{ role: "user", content: [{ type: "text", text: "x" }, { type: "image_url", image_url: { url: "https://example.com/cat.png" } }] }] })
+      .create({
+        model: MODEL,
+        messages: [
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "x" },
+              { type: "image_url", image_url: { url: "https://example.com/cat.png" } },
+            ],
+          },
+        ],
+      })
       .catch((e) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     expect(err.param).toBe("messages[0].content[1].image_url.url");
@@ -94,20 +117,30 @@ describe(`OpenAI features through the openai SDK (${e2e().runtime})`, () => {
   it("sends a PDF file part as a document block", async () => {
     const res = await client.chat.completions.create({
       model: MODEL,
-      messages: [{ role: "user", content: [{ type: "text", text: "Summarise" }, { type: "file", file: { file_data: PDF_DATA_URL, filename: "report 2024.pdf" } }] }],
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "Summarise" },
+            { type: "file", file: { file_data: PDF_DATA_URL, filename: "report 2024.pdf" } },
+          ],
+        },
+      ],
     });
     expect(res.choices[0]!.message.content).toMatch(/report 2024/);
   });
 
   it("streams reasoning_content and keeps thinking across a tool turn", async () => {
     const messages: Msg[] = [{ role: "user", content: "Think, then call get_weather for Oslo." }];
-    const first = await collect(
-      await client.chat.completions.create({ model: MODEL, stream: true, reasoning_effort: "low", tools: [weatherTool], messages }),
-    );
+    const first = await collect(await client.chat.completions.create({ model: MODEL, stream: true, reasoning_effort: "low", tools: [weatherTool], messages }));
     expect(first.reasoning.length).toBeGreaterThan(0);
     expect(first.finish).toBe("tool_calls");
     messages.push(
-      { role: "assistant", content: first.content || null, tool_calls: first.calls.map((c) => ({ id: c.id, type: "function" as const, function: { name: c.name, arguments: c.arguments } })) },
+      {
+        role: "assistant",
+        content: first.content || null,
+        tool_calls: first.calls.map((c) => ({ id: c.id, type: "function" as const, function: { name: c.name, arguments: c.arguments } })),
+      },
       { role: "tool", tool_call_id: first.calls[0]!.id, content: "cloudy" },
     );
     // The client does not send thinking back; the gateway restores the signed blocks, so the simulator (like Bedrock) accepts the turn.
@@ -118,7 +151,12 @@ describe(`OpenAI features through the openai SDK (${e2e().runtime})`, () => {
   });
 
   it("returns parseable JSON for json_schema and json_object", async () => {
-    const schema = { type: "object", properties: { name: { type: "string" }, age: { type: "integer" } }, required: ["name", "age"], additionalProperties: false };
+    const schema = {
+      type: "object",
+      properties: { name: { type: "string" }, age: { type: "integer" } },
+      required: ["name", "age"],
+      additionalProperties: false,
+    };
     for (const model of [MODEL, "nova-pro"]) {
       const res = await client.chat.completions.create({
         model,
@@ -133,12 +171,19 @@ describe(`OpenAI features through the openai SDK (${e2e().runtime})`, () => {
     // An open schema (no additionalProperties: false) cannot use Claude's native output: the gateway uses a forced tool.
     const open = await client.chat.completions.create({
       model: MODEL,
-      response_format: { type: "json_schema", json_schema: { name: "tags", schema: { type: "object", properties: { tags: { type: "array", items: { type: "string" } } }, required: ["tags"] } } },
+      response_format: {
+        type: "json_schema",
+        json_schema: { name: "tags", schema: { type: "object", properties: { tags: { type: "array", items: { type: "string" } } }, required: ["tags"] } },
+      },
       messages: [{ role: "user", content: "Tag this" }],
     });
     expect(Array.isArray(JSON.parse(open.choices[0]!.message.content!).tags)).toBe(true);
     expect(open.choices[0]!.message.tool_calls ?? []).toEqual([]);
-    const obj = await client.chat.completions.create({ model: MODEL, response_format: { type: "json_object" }, messages: [{ role: "user", content: "Give me JSON" }] });
+    const obj = await client.chat.completions.create({
+      model: MODEL,
+      response_format: { type: "json_object" },
+      messages: [{ role: "user", content: "Give me JSON" }],
+    });
     expect(() => JSON.parse(obj.choices[0]!.message.content!)).not.toThrow();
   });
 
@@ -165,7 +210,11 @@ describe(`OpenAI features through the openai SDK (${e2e().runtime})`, () => {
   });
 
   it("uses Bedrock's native effort setting where the model has one", async () => {
-    const res = await client.chat.completions.create({ model: "claude-opus-4-5", reasoning_effort: "high", messages: [{ role: "user", content: "Plan carefully" }] });
+    const res = await client.chat.completions.create({
+      model: "claude-opus-4-5",
+      reasoning_effort: "high",
+      messages: [{ role: "user", content: "Plan carefully" }],
+    });
     expect(res.choices[0]!.finish_reason).toBe("stop");
     const sent = (await simRequests()).filter((r) => r.modelId?.includes("opus-4-5")).at(-1);
     expect(sent?.body?.outputConfig?.effort).toBe("high");
@@ -207,7 +256,12 @@ describe(`OpenAI features through the openai SDK (${e2e().runtime})`, () => {
       toolCallDeltas += c.delta.tool_calls?.length ?? 0;
       finish = c.finish_reason ?? finish;
     }
-    expect({ name, args, finish, toolCallDeltas }).toEqual({ name: "get_weather", args: choice.message.function_call!.arguments, finish: "function_call", toolCallDeltas: 0 });
+    expect({ name, args, finish, toolCallDeltas }).toEqual({
+      name: "get_weather",
+      args: choice.message.function_call!.arguments,
+      finish: "function_call",
+      toolCallDeltas: 0,
+    });
 
     messages.push(
       { role: "assistant", content: null, function_call: choice.message.function_call! },

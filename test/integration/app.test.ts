@@ -106,7 +106,9 @@ describe.each(testBackends)("gateway in-process on $name", ({ open }) => {
     const { key } = await newKey();
     const canary = `canary-${Math.random().toString(36).slice(2)}`;
     await (await post(key, { model: "nova-lite", messages: [{ role: "user", content: canary }] })).text();
-    await (await post(key, { model: "nova-lite", stream: true, messages: [{ role: "user", content: `${canary} [sim:stream-error-after=1:throttlingException]` }] })).text();
+    await (
+      await post(key, { model: "nova-lite", stream: true, messages: [{ role: "user", content: `${canary} [sim:stream-error-after=1:throttlingException]` }] })
+    ).text();
     await (await post(key, { model: "nova-lite", messages: [{ role: "user", content: `${canary} [sim:error=InternalServerException]` }] })).text();
     await (await post(`${key}x`, { model: "nova-lite", messages: [{ role: "user", content: canary }] })).text();
     await settle();
@@ -119,7 +121,11 @@ describe.each(testBackends)("gateway in-process on $name", ({ open }) => {
   it("answers CORS preflights for allowed origins without a key", async () => {
     const res = await app.request("/v1/chat/completions", {
       method: "OPTIONS",
-      headers: { origin: "https://app.example", "access-control-request-method": "POST", "access-control-request-headers": "authorization,content-type,x-stainless-os" },
+      headers: {
+        origin: "https://app.example",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization,content-type,x-stainless-os",
+      },
     });
     expect(res.status).toBe(204);
     expect(res.headers.get("access-control-allow-origin")).toBe("https://app.example");

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SIM_CREDENTIALS, startSimulator, type Simulator } from "../../sim/server";
 import { createBedrockClient, type BedrockClientOptions } from "../../src/bedrock/client";
 import type { ConverseStreamEvent } from "../../src/bedrock/converse-types";
-import { GatewayError } from "../../src/errors";
+import type { GatewayError } from "../../src/errors";
 import { silentLogger } from "../../src/logger";
 
 let sim: Simulator;
@@ -38,7 +38,13 @@ async function drain(stream: ReadableStream<ConverseStreamEvent>) {
   }
 }
 
-const rejection = (p: Promise<unknown>) => p.then(() => { throw new Error("expected a rejection"); }, (e: unknown) => e as GatewayError);
+const rejection = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error("expected a rejection");
+    },
+    (e: unknown) => e as GatewayError,
+  );
 
 describe("Bedrock client against the simulator", () => {
   it("signs model ids with colons and ARNs so that SigV4 verification passes", async () => {

@@ -20,7 +20,12 @@ async function endpoint(handler: (n: number, auth: string | undefined) => { stat
 }
 
 const config = parseConfig({});
-const creds = (id: string, expiresInMs: number, now: number) => ({ AccessKeyId: id, SecretAccessKey: "s", Token: "t", Expiration: new Date(now + expiresInMs).toISOString() });
+const creds = (id: string, expiresInMs: number, now: number) => ({
+  AccessKeyId: id,
+  SecretAccessKey: "s",
+  Token: "t",
+  Expiration: new Date(now + expiresInMs).toISOString(),
+});
 
 describe("AWS credentials chain", () => {
   it("prefers static environment credentials", async () => {
@@ -31,7 +36,12 @@ describe("AWS credentials chain", () => {
   it("loads container credentials with the authorization token and refreshes them before expiry", async () => {
     let now = 1_000_000;
     const url = await endpoint((n, auth) => (auth === "secret-token" ? { status: 200, body: creds(`AKIA${n}`, 10 * 60_000, now) } : { status: 401 }));
-    const p = createCredentialsProvider(config, { AWS_CONTAINER_CREDENTIALS_FULL_URI: url, AWS_CONTAINER_AUTHORIZATION_TOKEN: "secret-token", AWS_EC2_METADATA_DISABLED: "true" }, silentLogger, () => now);
+    const p = createCredentialsProvider(
+      config,
+      { AWS_CONTAINER_CREDENTIALS_FULL_URI: url, AWS_CONTAINER_AUTHORIZATION_TOKEN: "secret-token", AWS_EC2_METADATA_DISABLED: "true" },
+      silentLogger,
+      () => now,
+    );
     expect((await p()).accessKeyId).toBe("AKIA0");
     expect((await p()).accessKeyId).toBe("AKIA0");
     now += 6 * 60_000; // within 5 minutes of expiry

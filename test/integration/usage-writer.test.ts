@@ -36,7 +36,10 @@ describe.each(testBackends)("batched usage writer on $name", ({ open }) => {
     await Promise.all(pending);
     const rows = await t.db.select().from(usageEvents).where(eq(usageEvents.keyId, id));
     expect(rows).toHaveLength(250);
-    const seven = await t.db.select().from(usageEvents).where(inArray(usageEvents.requestId, [`batch-${id}-7`]));
+    const seven = await t.db
+      .select()
+      .from(usageEvents)
+      .where(inArray(usageEvents.requestId, [`batch-${id}-7`]));
     expect(seven).toHaveLength(1);
   });
 
@@ -56,7 +59,19 @@ describe.each(testBackends)("batched usage writer on $name", ({ open }) => {
       },
     });
     for (let i = 0; i < 30; i++) {
-      writer.write({ requestId: `outage-${id}-${i}`, keyId: id, userEmail: "u", endpoint: "embeddings", model: "m", stream: false, status: "ok", inputTokens: 1, outputTokens: 0, costUsd: 0, latencyMs: 1 });
+      writer.write({
+        requestId: `outage-${id}-${i}`,
+        keyId: id,
+        userEmail: "u",
+        endpoint: "embeddings",
+        model: "m",
+        stream: false,
+        status: "ok",
+        inputTokens: 1,
+        outputTokens: 0,
+        costUsd: 0,
+        latencyMs: 1,
+      });
     }
     expect(writer.pendingRows()).toHaveLength(30);
     await Promise.all(pending);

@@ -49,7 +49,9 @@ describe("prompt caching", () => {
 
 describe("InvokeModel embeddings", () => {
   const invoke = async (modelId: string, body: unknown) => {
-    const res = await sdkClient(sim()).send(new InvokeModelCommand({ modelId, contentType: "application/json", accept: "application/json", body: JSON.stringify(body) }));
+    const res = await sdkClient(sim()).send(
+      new InvokeModelCommand({ modelId, contentType: "application/json", accept: "application/json", body: JSON.stringify(body) }),
+    );
     return JSON.parse(new TextDecoder().decode(res.body)) as Record<string, any>;
   };
 
@@ -97,6 +99,10 @@ describe("InvokeModel embeddings", () => {
   });
 
   function fetchInvoke(modelId: string, body: unknown): Promise<Response> {
-    return awsFetch().fetch(`${sim().url}/model/${encodeURIComponent(modelId)}/invoke`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    return awsFetch().fetch(`${sim().url}/model/${encodeURIComponent(modelId)}/invoke`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
   }
 });

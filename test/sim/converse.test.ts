@@ -42,7 +42,11 @@ describe("Converse (AWS SDK)", () => {
     const res = await converse({ messages: say("What is the weather? Use get_weather."), toolConfig: { tools: [WEATHER_TOOL, TIME_TOOL] } });
     expect(res.stopReason).toBe("tool_use");
     const [block] = res.output!.message!.content!;
-    expect(block!.toolUse).toEqual({ toolUseId: expect.stringMatching(/^tooluse_[A-Za-z0-9]{22}$/), name: "get_weather", input: { city: "sample", unit: "celsius" } });
+    expect(block!.toolUse).toEqual({
+      toolUseId: expect.stringMatching(/^tooluse_[A-Za-z0-9]{22}$/),
+      name: "get_weather",
+      input: { city: "sample", unit: "celsius" },
+    });
   });
 
   it("forces a tool with toolChoice and emits two with [sim:parallel-tools]", async () => {
@@ -82,7 +86,11 @@ describe("Converse (AWS SDK)", () => {
     expect(reasoning!.reasoningContent!.reasoningText!.text).toContain("I will call get_weather");
     expect(reasoning!.reasoningContent!.reasoningText!.signature).toMatch(/^[A-Za-z0-9+/]+=*$/);
     const next = await converse({
-      messages: [...say("Use get_weather for Oslo"), first.output!.message!, { role: "user", content: [{ toolResult: { toolUseId: tool!.toolUse!.toolUseId!, content: [{ text: "cloudy" }] } }] }],
+      messages: [
+        ...say("Use get_weather for Oslo"),
+        first.output!.message!,
+        { role: "user", content: [{ toolResult: { toolUseId: tool!.toolUse!.toolUseId!, content: [{ text: "cloudy" }] } }] },
+      ],
       toolConfig: { tools: [WEATHER_TOOL] },
       inferenceConfig: { maxTokens: 4096 },
       additionalModelRequestFields: thinking,
@@ -91,7 +99,11 @@ describe("Converse (AWS SDK)", () => {
     expect(next.output!.message!.content).toEqual([{ text: `Tool results: ${tool!.toolUse!.toolUseId} => cloudy` }]);
     // ...unless interleaved thinking is asked for.
     const interleaved = await converse({
-      messages: [...say("Use get_weather for Oslo"), first.output!.message!, { role: "user", content: [{ toolResult: { toolUseId: tool!.toolUse!.toolUseId!, content: [{ text: "cloudy" }] } }] }],
+      messages: [
+        ...say("Use get_weather for Oslo"),
+        first.output!.message!,
+        { role: "user", content: [{ toolResult: { toolUseId: tool!.toolUse!.toolUseId!, content: [{ text: "cloudy" }] } }] },
+      ],
       toolConfig: { tools: [WEATHER_TOOL] },
       inferenceConfig: { maxTokens: 4096 },
       additionalModelRequestFields: { ...thinking, anthropic_beta: ["interleaved-thinking-2025-05-14"] },
@@ -113,8 +125,16 @@ describe("Converse (AWS SDK)", () => {
   });
 
   it("returns JSON valid for a json_schema output config", async () => {
-    const schema = { type: "object", properties: { name: { type: "string" }, tags: { type: "array", items: { type: "string", enum: ["a", "b"] } }, n: { type: "integer", minimum: 3 } }, required: ["name"], additionalProperties: false };
-    const res = await converse({ messages: say("extract"), outputConfig: { textFormat: { type: "json_schema", structure: { jsonSchema: { schema: JSON.stringify(schema), name: "x" } } } } });
+    const schema = {
+      type: "object",
+      properties: { name: { type: "string" }, tags: { type: "array", items: { type: "string", enum: ["a", "b"] } }, n: { type: "integer", minimum: 3 } },
+      required: ["name"],
+      additionalProperties: false,
+    };
+    const res = await converse({
+      messages: say("extract"),
+      outputConfig: { textFormat: { type: "json_schema", structure: { jsonSchema: { schema: JSON.stringify(schema), name: "x" } } } },
+    });
     expect(JSON.parse(res.output!.message!.content![0]!.text!)).toEqual({ name: "sample", tags: ["a"], n: 3 });
   });
 
@@ -126,9 +146,20 @@ describe("Converse (AWS SDK)", () => {
   it("describes images and documents", async () => {
     const res = await converse({
       modelId: NOVA,
-      messages: [{ role: "user", content: [{ text: "look" }, { image: { format: "png", source: { bytes: Buffer.from(PNG_1PX, "base64") } } }, { document: { name: "Q3 report", format: "pdf", source: { bytes: Buffer.from(PDF_MIN, "base64") } } }] }],
+      messages: [
+        {
+          role: "user",
+          content: [
+            { text: "look" },
+            { image: { format: "png", source: { bytes: Buffer.from(PNG_1PX, "base64") } } },
+            { document: { name: "Q3 report", format: "pdf", source: { bytes: Buffer.from(PDF_MIN, "base64") } } },
+          ],
+        },
+      ],
     });
-    expect(res.output!.message!.content![0]!.text).toBe(`You said: look I received 1 image: png (${Buffer.from(PNG_1PX, "base64").length} bytes). I received 1 document: Q3 report (pdf).`);
+    expect(res.output!.message!.content![0]!.text).toBe(
+      `You said: look I received 1 image: png (${Buffer.from(PNG_1PX, "base64").length} bytes). I received 1 document: Q3 report (pdf).`,
+    );
   });
 
   it("echoes the received body with [sim:echo-request] and omits output with [sim:no-output]", async () => {
@@ -155,7 +186,13 @@ describe("Converse (AWS SDK)", () => {
   it("fails the first N requests carrying the same fail-first directive, counted per nonce", async () => {
     const text = `[sim:fail-first=2:ThrottlingException:${Math.random()}] go`;
     const results = [];
-    for (let i = 0; i < 3; i++) results.push(await converse({ messages: say(text) }).then(() => "ok", (e) => e.name));
+    for (let i = 0; i < 3; i++)
+      results.push(
+        await converse({ messages: say(text) }).then(
+          () => "ok",
+          (e) => e.name,
+        ),
+      );
     expect(results).toEqual(["ThrottlingException", "ThrottlingException", "ok"]);
     expect(await converse({ messages: say(`[sim:fail-first=1:ThrottlingException:${Math.random()}]`) }).catch((e) => e.name)).toBe("ThrottlingException");
   });
@@ -168,7 +205,12 @@ describe("Converse (AWS SDK)", () => {
 
   it("accepts base model ids and reports the model id in the request log", async () => {
     await converse({ modelId: HAIKU3, messages: say("old model") });
-    expect(sim().requests().at(-1)).toMatchObject({ operation: "Converse", modelId: HAIKU3, status: 200, path: `/model/${encodeURIComponent(HAIKU3)}/converse` });
+    expect(sim().requests().at(-1)).toMatchObject({
+      operation: "Converse",
+      modelId: HAIKU3,
+      status: 200,
+      path: `/model/${encodeURIComponent(HAIKU3)}/converse`,
+    });
     expect(sim().requests().at(-1)!.headers.authorization).toContain("Signature=[redacted]");
   });
 });

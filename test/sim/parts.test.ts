@@ -10,7 +10,11 @@ import { DEFAULT_MODELS } from "../../src/catalogue";
 describe("directives", () => {
   it.each([
     ["[sim:error=ThrottlingException] hi", { error: "ThrottlingException" }, "hi"],
-    ["a [sim:fail-first=2:ModelNotReadyException:n1] b", { failFirst: { count: 2, error: "ModelNotReadyException", key: "[sim:fail-first=2:ModelNotReadyException:n1]" } }, "a b"],
+    [
+      "a [sim:fail-first=2:ModelNotReadyException:n1] b",
+      { failFirst: { count: 2, error: "ModelNotReadyException", key: "[sim:fail-first=2:ModelNotReadyException:n1]" } },
+      "a b",
+    ],
     ["[sim:stream-error-after=3:ThrottlingException]", { streamErrorAfter: { deltas: 3, type: "throttlingException" } }, ""],
     ["[sim:reset-after=4][sim:truncate-after=5][sim:corrupt-crc-after=6]", { resetAfter: 4, truncateAfter: 5, corruptCrcAfter: 6 }, ""],
     ["[sim:delay=10] [sim:ttfb=20] [sim:chunk-bytes=1] x", { delayMs: 10, ttfbMs: 20, chunkBytes: 1 }, "x"],

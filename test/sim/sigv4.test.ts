@@ -91,7 +91,11 @@ describe("SigV4 verification", () => {
 
   it.each([
     ["region", new AwsClient({ ...SIM_CREDENTIALS, service: "bedrock", region: "eu-west-1", retries: 0 }), "Credential should be scoped to a valid region"],
-    ["service", new AwsClient({ ...SIM_CREDENTIALS, service: "bedrock-runtime", region: "us-east-1", retries: 0 }), "Credential should be scoped to correct service: 'bedrock'"],
+    [
+      "service",
+      new AwsClient({ ...SIM_CREDENTIALS, service: "bedrock-runtime", region: "us-east-1", retries: 0 }),
+      "Credential should be scoped to correct service: 'bedrock'",
+    ],
   ])("rejects a signature scoped to the wrong %s", async (_, aws, message) => {
     const err = await errorOf(await signedPost(sim(), SONNET, "converse", body, aws));
     expect(err).toMatchObject({ status: 403, type: "InvalidSignatureException" });
@@ -116,11 +120,17 @@ describe("SigV4 verification", () => {
 
   it("serves the control plane to signed requests", async () => {
     const aws = awsFetch();
-    const models = (await (await aws.fetch(`${sim().url}/foundation-models?byProvider=anthropic`)).json()) as { modelSummaries: { modelId: string; providerName: string }[] };
+    const models = (await (await aws.fetch(`${sim().url}/foundation-models?byProvider=anthropic`)).json()) as {
+      modelSummaries: { modelId: string; providerName: string }[];
+    };
     expect(models.modelSummaries.length).toBeGreaterThan(3);
     expect(models.modelSummaries.every((m) => m.providerName === "Anthropic")).toBe(true);
-    const profiles = (await (await aws.fetch(`${sim().url}/inference-profiles?maxResults=1000`)).json()) as { inferenceProfileSummaries: { inferenceProfileId: string; status: string; type: string; models: unknown[] }[] };
-    expect(profiles.inferenceProfileSummaries).toContainEqual(expect.objectContaining({ inferenceProfileId: SONNET, status: "ACTIVE", type: "SYSTEM_DEFINED" }));
+    const profiles = (await (await aws.fetch(`${sim().url}/inference-profiles?maxResults=1000`)).json()) as {
+      inferenceProfileSummaries: { inferenceProfileId: string; status: string; type: string; models: unknown[] }[];
+    };
+    expect(profiles.inferenceProfileSummaries).toContainEqual(
+      expect.objectContaining({ inferenceProfileId: SONNET, status: "ACTIVE", type: "SYSTEM_DEFINED" }),
+    );
     expect((await fetch(`${sim().url}/foundation-models`)).status).toBe(403);
   });
 });

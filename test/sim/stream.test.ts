@@ -87,7 +87,12 @@ describe("ConverseStream (AWS SDK)", () => {
     );
     const reasoning = events.filter((e) => e.contentBlockDelta?.contentBlockIndex === 0).map((e) => e.contentBlockDelta!.delta!.reasoningContent!);
     expect(reasoning.at(-1)!.signature).toBeTruthy();
-    expect(reasoning.slice(0, -1).map((r) => r.text).join("")).toContain("I will call get_weather");
+    expect(
+      reasoning
+        .slice(0, -1)
+        .map((r) => r.text)
+        .join(""),
+    ).toContain("I will call get_weather");
     const start = events.find((e) => e.contentBlockStart)!.contentBlockStart!;
     expect(start).toEqual({ contentBlockIndex: 1, start: { toolUse: { toolUseId: expect.stringMatching(/^tooluse_/), name: "get_weather" } } });
     const fragments = events.filter((e) => e.contentBlockDelta?.contentBlockIndex === 1).map((e) => e.contentBlockDelta!.delta!.toolUse!.input!);
@@ -105,7 +110,10 @@ describe("ConverseStream (AWS SDK)", () => {
   });
 
   it("raises exception frames mid-stream as the SDK's exception classes", async () => {
-    for (const [type, cls] of [["modelStreamErrorException", ModelStreamErrorException], ["throttlingException", ThrottlingException]] as const) {
+    for (const [type, cls] of [
+      ["modelStreamErrorException", ModelStreamErrorException],
+      ["throttlingException", ThrottlingException],
+    ] as const) {
       const seen: ConverseStreamOutput[] = [];
       const err = await (async () => {
         const res = await sdkClient(sim()).send(new ConverseStreamCommand(input(`[sim:stream-error-after=2:${type}] [sim:words=30]`)));
@@ -135,7 +143,14 @@ describe("ConverseStream frames on the wire", () => {
     const { headers, frames } = await rawFrames("hi");
     expect(headers["content-type"]).toBe("application/vnd.amazon.eventstream");
     expect(headers["x-amzn-requestid"]).toBeTruthy();
-    expect(frames.map((f) => f.headers[":event-type"])).toEqual(["messageStart", "contentBlockDelta", "contentBlockDelta", "contentBlockStop", "messageStop", "metadata"]);
+    expect(frames.map((f) => f.headers[":event-type"])).toEqual([
+      "messageStart",
+      "contentBlockDelta",
+      "contentBlockDelta",
+      "contentBlockStop",
+      "messageStop",
+      "metadata",
+    ]);
     for (const f of frames) {
       expect(f.headers[":message-type"]).toBe("event");
       expect(f.headers[":content-type"]).toBe("application/json");

@@ -39,7 +39,13 @@ export async function createTestKey(label = "e2e"): Promise<TestKey> {
   const user = `${label}-${suffix}@test.local`;
   const team = `team-${suffix}`;
   const created = await withDb((db) => createKey(db, { user, team, name: label, actor: "test" }, { now: () => Date.now() }));
-  return { id: created.id, key: created.key, user, team, revoke: () => withDb(async (db) => void (await revokeKey(db, created.id, { now: () => Date.now() }))) };
+  return {
+    id: created.id,
+    key: created.key,
+    user,
+    team,
+    revoke: () => withDb(async (db) => void (await revokeKey(db, created.id, { now: () => Date.now() }))),
+  };
 }
 
 export function openaiClient(key: string, opts: { maxRetries?: number; timeout?: number } = {}): OpenAI {

@@ -24,7 +24,11 @@ describe("catalogue", () => {
     ["mistral.mistral-large-2407-v1:0", { caching: false, vision: false, ownedBy: "mistral" }],
     ["arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc123", { caching: false, kind: "chat" }],
     ["amazon.titan-embed-text-v2:0", { kind: "embedding", embeddingFormat: "titan-v2" }],
-  ])("infers conservative capabilities for the unlisted id %s", (id, expected) => expect(inferModelEntry(id)).toMatchObject({ id, bedrockModelId: id, ...expected }));
+  ])("infers conservative capabilities for the unlisted id %s", (id, expected) =>
+    expect(inferModelEntry(id)).toMatchObject({ id, bedrockModelId: id, ...expected }),
+  );
 
-  it.each(["gpt-4o", "no such model!", "", "claude", "../etc/passwd"])("does not treat %j as a Bedrock id", (name) => expect(inferModelEntry(name)).toBeUndefined());
+  it.each(["gpt-4o", "no such model!", "", "claude", "../etc/passwd"])("does not treat %j as a Bedrock id", (name) =>
+    expect(inferModelEntry(name)).toBeUndefined(),
+  );
 });

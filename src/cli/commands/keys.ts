@@ -77,23 +77,17 @@ async function listCommand(args: string[], ctx: CliContext): Promise<number> {
     const keys = await listKeys(database.db, filter);
     const now = ctx.clock.now();
     if (values.json) {
-      printJson(ctx.io, keys.map((k) => ({ ...toJson(k), status: keyStatus(k, now) })));
+      printJson(
+        ctx.io,
+        keys.map((k) => ({ ...toJson(k), status: keyStatus(k, now) })),
+      );
       return 0;
     }
     if (keys.length === 0) {
       ctx.io.out("No API keys.");
       return 0;
     }
-    const rows = keys.map((k) => [
-      k.id,
-      k.prefix,
-      k.user,
-      k.team ?? "-",
-      k.name ?? "-",
-      formatDate(k.createdAt),
-      formatDate(k.lastUsedAt),
-      keyStatus(k, now),
-    ]);
+    const rows = keys.map((k) => [k.id, k.prefix, k.user, k.team ?? "-", k.name ?? "-", formatDate(k.createdAt), formatDate(k.lastUsedAt), keyStatus(k, now)]);
     for (const line of table(["ID", "PREFIX", "USER", "TEAM", "NAME", "CREATED", "LAST USED", "STATUS"], rows)) {
       ctx.io.out(line);
     }

@@ -35,10 +35,14 @@ export function serveOnBun(gw: Gateway, port: number, host: string): { url: stri
   const server = Bun.serve({ fetch: (request) => gate.fetch(request, undefined), port, hostname: host, idleTimeout: bunIdleTimeoutSeconds(gw.config) });
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${server.port}`;
 
-  const stop = gracefulShutdown(gw, {
-    // stop() without force stops listening and resolves once in-flight requests (open streams included) are done.
-    drain: () => server.stop(false),
-    closeAll: () => server.stop(true),
-  }, gate);
+  const stop = gracefulShutdown(
+    gw,
+    {
+      // stop() without force stops listening and resolves once in-flight requests (open streams included) are done.
+      drain: () => server.stop(false),
+      closeAll: () => server.stop(true),
+    },
+    gate,
+  );
   return { url, stop };
 }

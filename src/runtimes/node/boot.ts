@@ -27,7 +27,7 @@ export async function bootOrExit(config: Config, opts: Parameters<typeof bootGat
     return await bootGateway(config, opts);
   } catch (err) {
     const known = err instanceof StartupError || err instanceof DatabaseInUseError;
-    console.error(`bedrock-gateway failed to start: ${known ? err.message : err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    console.error(`bedrock-gateway failed to start: ${known ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     process.exit(1);
   }
 }

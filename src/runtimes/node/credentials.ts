@@ -16,7 +16,12 @@ const ECS_HOST = "http://169.254.170.2";
 const IMDS = "http://169.254.169.254";
 const TIMEOUT_MS = 2000;
 
-export function createCredentialsProvider(config: Config, env: Record<string, string | undefined>, logger: Logger, clock = () => Date.now()): CredentialsProvider {
+export function createCredentialsProvider(
+  config: Config,
+  env: Record<string, string | undefined>,
+  logger: Logger,
+  clock = () => Date.now(),
+): CredentialsProvider {
   if (config.AWS_ACCESS_KEY_ID && config.AWS_SECRET_ACCESS_KEY) {
     const creds = { accessKeyId: config.AWS_ACCESS_KEY_ID, secretAccessKey: config.AWS_SECRET_ACCESS_KEY, sessionToken: config.AWS_SESSION_TOKEN };
     return async () => creds;
@@ -82,7 +87,8 @@ function roleSources(config: Config, env: Record<string, string | undefined>): S
   if (env.AWS_WEB_IDENTITY_TOKEN_FILE && env.AWS_ROLE_ARN) {
     sources.push({
       name: "web-identity",
-      load: () => assumeRoleWithWebIdentity(config.AWS_REGION, env.AWS_WEB_IDENTITY_TOKEN_FILE!, env.AWS_ROLE_ARN!, env.AWS_ROLE_SESSION_NAME ?? "bedrock-gateway"),
+      load: () =>
+        assumeRoleWithWebIdentity(config.AWS_REGION, env.AWS_WEB_IDENTITY_TOKEN_FILE!, env.AWS_ROLE_ARN!, env.AWS_ROLE_SESSION_NAME ?? "bedrock-gateway"),
     });
   }
   if ((env.AWS_EC2_METADATA_DISABLED ?? "").toLowerCase() !== "true") {
@@ -103,13 +109,24 @@ async function imdsCredentials(): Promise<Temporary> {
 
 async function assumeRoleWithWebIdentity(region: string, tokenFile: string, roleArn: string, sessionName: string): Promise<Temporary> {
   const token = (await readFile(tokenFile, "utf8")).trim();
-  const params = new URLSearchParams({ Action: "AssumeRoleWithWebIdentity", Version: "2011-06-15", RoleArn: roleArn, RoleSessionName: sessionName, WebIdentityToken: token });
+  const params = new URLSearchParams({
+    Action: "AssumeRoleWithWebIdentity",
+    Version: "2011-06-15",
+    RoleArn: roleArn,
+    RoleSessionName: sessionName,
+    WebIdentityToken: token,
+  });
   const res = await fetchWithTimeout(`https://sts.${region}.amazonaws.com/?${params}`, { headers: { accept: "application/json" } });
   if (!res.ok) throw new Error(`STS AssumeRoleWithWebIdentity: ${res.status}`);
   const json = (await res.json()) as { AssumeRoleWithWebIdentityResponse?: { AssumeRoleWithWebIdentityResult?: { Credentials?: Record<string, unknown> } } };
   const c = json.AssumeRoleWithWebIdentityResponse?.AssumeRoleWithWebIdentityResult?.Credentials;
   if (!c) throw new Error("STS answered without credentials");
-  return parseCredentialJson({ AccessKeyId: c.AccessKeyId, SecretAccessKey: c.SecretAccessKey, Token: c.SessionToken, Expiration: typeof c.Expiration === "number" ? c.Expiration * 1000 : c.Expiration });
+  return parseCredentialJson({
+    AccessKeyId: c.AccessKeyId,
+    SecretAccessKey: c.SecretAccessKey,
+    Token: c.SessionToken,
+    Expiration: typeof c.Expiration === "number" ? c.Expiration * 1000 : c.Expiration,
+  });
 }
 
 /** The container/IMDS JSON shape: AccessKeyId, SecretAccessKey, Token, Expiration. */
@@ -117,7 +134,12 @@ export function parseCredentialJson(json: unknown): Temporary {
   const j = json as Record<string, unknown>;
   if (typeof j?.AccessKeyId !== "string" || typeof j.SecretAccessKey !== "string") throw new Error("credential response lacks AccessKeyId/SecretAccessKey");
   const expiration = j.Expiration === undefined ? undefined : new Date(j.Expiration as string | number).getTime();
-  return { accessKeyId: j.AccessKeyId, secretAccessKey: j.SecretAccessKey, sessionToken: typeof j.Token === "string" ? j.Token : undefined, expiration: Number.isFinite(expiration) ? expiration : undefined };
+  return {
+    accessKeyId: j.AccessKeyId,
+    secretAccessKey: j.SecretAccessKey,
+    sessionToken: typeof j.Token === "string" ? j.Token : undefined,
+    expiration: Number.isFinite(expiration) ? expiration : undefined,
+  };
 }
 
 async function getJson(url: string, init: RequestInit): Promise<unknown> {

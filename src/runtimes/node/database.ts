@@ -80,12 +80,7 @@ async function openPostgres(url: string, max: number, logger: Logger): Promise<D
 
 const PGLITE_CONF = ["shared_buffers=16MB", "work_mem=4MB"];
 
-async function openPgliteFolder(
-  dataDir: string,
-  releaseLock: () => void,
-  logger: Logger,
-  opts: OpenDatabaseOptions,
-): Promise<Database> {
+async function openPgliteFolder(dataDir: string, releaseLock: () => void, logger: Logger, opts: OpenDatabaseOptions): Promise<Database> {
   const folder = pgliteDataPath(dataDir);
   mkdirSync(folder, { recursive: true });
   // The embedded database serves one gateway: Postgres's default 128 MB of shared buffers is more than it needs

@@ -5,9 +5,7 @@ export function createPendingTracker(logger: Logger) {
   const pending = new Set<Promise<unknown>>();
   return {
     waitUntil(promise: Promise<unknown>): void {
-      const tracked = promise
-        .catch((err) => logger.error("background task failed", { error: err }))
-        .finally(() => pending.delete(tracked));
+      const tracked = promise.catch((err) => logger.error("background task failed", { error: err })).finally(() => pending.delete(tracked));
       pending.add(tracked);
     },
     get size(): number {

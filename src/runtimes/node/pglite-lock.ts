@@ -23,7 +23,7 @@ export function tryLockPgliteFolder(dataDir: string): { release: () => void } | 
   mkdirSync(dataDir, { recursive: true });
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      writeFileSync(lockPath(dataDir), JSON.stringify({ pid: process.pid, host: hostname() }) + "\n", { flag: "wx" });
+      writeFileSync(lockPath(dataDir), `${JSON.stringify({ pid: process.pid, host: hostname() })}\n`, { flag: "wx" });
       const held = path.resolve(dataDir);
       heldHere.add(held);
       return {
@@ -46,7 +46,7 @@ export function tryLockPgliteFolder(dataDir: string): { release: () => void } | 
 }
 
 export function writePgliteUrl(dataDir: string, url: string): void {
-  writeFileSync(urlPath(dataDir), url + "\n", { mode: 0o600 });
+  writeFileSync(urlPath(dataDir), `${url}\n`, { mode: 0o600 });
 }
 
 export function removePgliteUrl(dataDir: string): void {

@@ -97,7 +97,7 @@ export function shareWithSocketClients(pg: PGlite, stuckMs = STUCK_MS): SharedPg
 }
 
 function simpleQuery(text: string): Uint8Array {
-  const body = new TextEncoder().encode(text + "\0");
+  const body = new TextEncoder().encode(`${text}\0`);
   const msg = new Uint8Array(5 + body.length);
   msg[0] = SIMPLE_QUERY;
   new DataView(msg.buffer).setInt32(1, 4 + body.length);

@@ -19,15 +19,19 @@ export async function serveOnNode(gw: Gateway, port: number, host: string): Prom
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${actualPort}`;
 
   const http = server as Server;
-  const stop = gracefulShutdown(gw, {
-    drain: async () => {
-      const closed = new Promise<void>((r) => http.close(() => r()));
-      // Keep-alive connections with no request in flight would hold close() open.
-      http.closeIdleConnections();
-      const idle = setInterval(() => http.closeIdleConnections(), 250);
-      await closed.finally(() => clearInterval(idle));
+  const stop = gracefulShutdown(
+    gw,
+    {
+      drain: async () => {
+        const closed = new Promise<void>((r) => http.close(() => r()));
+        // Keep-alive connections with no request in flight would hold close() open.
+        http.closeIdleConnections();
+        const idle = setInterval(() => http.closeIdleConnections(), 250);
+        await closed.finally(() => clearInterval(idle));
+      },
+      closeAll: () => http.closeAllConnections(),
     },
-    closeAll: () => http.closeAllConnections(),
-  }, gate);
+    gate,
+  );
   return { server, url, stop };
 }

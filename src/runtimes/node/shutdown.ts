@@ -35,10 +35,7 @@ export function gracefulShutdown(
       gw.logger.info("shutting down: no new connections, draining open requests", { timeoutMs });
       gate?.start();
       let timer: ReturnType<typeof setTimeout> | undefined;
-      const timedOut = await Promise.race([
-        server.drain().then(() => false),
-        new Promise<boolean>((r) => (timer = setTimeout(() => r(true), timeoutMs))),
-      ]);
+      const timedOut = await Promise.race([server.drain().then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), timeoutMs)))]);
       clearTimeout(timer);
       if (timedOut) {
         gw.logger.warn("drain timeout reached: closing remaining connections");

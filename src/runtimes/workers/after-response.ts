@@ -35,7 +35,12 @@ export function trackBackgroundWork(ctx: ExecutionContext, onError: (err: unknow
       // An identity pipe tells us when the stream is over. Chunks pass through as they come (no buffering), and
       // a client that goes away cancels the pipe, which cancels the app's stream and with it the Bedrock read.
       const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-      ctx.waitUntil(response.body.pipeTo(writable).catch(() => {}).then(finish));
+      ctx.waitUntil(
+        response.body
+          .pipeTo(writable)
+          .catch(() => {})
+          .then(finish),
+      );
       return new Response(readable, response);
     },
   };

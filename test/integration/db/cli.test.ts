@@ -103,20 +103,23 @@ describe("against postgres", () => {
     expect(list.stdout).not.toContain(hash);
     expect(list.stdout).not.toContain(out.key);
 
-    await insertUsageBatch(t.db, [1, 2].map((i) => ({
-      requestId: `req_cli_${out.id}_${i}`,
-      keyId: out.id,
-      userEmail: user,
-      team,
-      endpoint: "chat.completions" as const,
-      model: "claude",
-      stream: true,
-      status: "ok" as const,
-      inputTokens: 100 * i,
-      outputTokens: 10 * i,
-      costUsd: 0.125 * i,
-      latencyMs: 5,
-    })));
+    await insertUsageBatch(
+      t.db,
+      [1, 2].map((i) => ({
+        requestId: `req_cli_${out.id}_${i}`,
+        keyId: out.id,
+        userEmail: user,
+        team,
+        endpoint: "chat.completions" as const,
+        model: "claude",
+        stream: true,
+        status: "ok" as const,
+        inputTokens: 100 * i,
+        outputTokens: 10 * i,
+        costUsd: 0.125 * i,
+        latencyMs: 5,
+      })),
+    );
     const usage = await cli(["usage", "--by", "user", "--team", team, "--since", "1h", "--json"], env());
     expect(usage.code, usage.stderr).toBe(0);
     expect(JSON.parse(usage.stdout)).toMatchObject({

@@ -1,16 +1,7 @@
 import { eq, inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashApiKey } from "../../../src/auth/api-key";
-import {
-  AmbiguousKeyError,
-  createKey,
-  findKeyByHash,
-  findKeyById,
-  keyStatus,
-  listKeys,
-  revokeKey,
-  touchKey,
-} from "../../../src/db/keys";
+import { AmbiguousKeyError, createKey, findKeyByHash, findKeyById, keyStatus, listKeys, revokeKey, touchKey } from "../../../src/db/keys";
 import { rowsOf } from "../../../src/db/rows";
 import { apiKeys, auditLog } from "../../../src/db/schema";
 import { randomId } from "../../../src/deps";

@@ -22,9 +22,7 @@ async function bookkeeping(db: Db): Promise<{ hash: string; created_at: string }
 }
 
 async function tables(db: Db): Promise<string[]> {
-  const rows = rowsOf<{ t: string }>(
-    await db.execute(sql`select table_name as t from information_schema.tables where table_schema = 'public' order by 1`),
-  );
+  const rows = rowsOf<{ t: string }>(await db.execute(sql`select table_name as t from information_schema.tables where table_schema = 'public' order by 1`));
   return rows.map((r) => r.t);
 }
 

@@ -63,9 +63,7 @@ describe("PGlite served over a loopback socket", () => {
   });
 
   it("refuses a second server on a held folder", async () => {
-    await expect(openDatabase(config(), silentLogger, { serveSocket: true, lockTimeoutMs: 200 })).rejects.toBeInstanceOf(
-      DatabaseInUseError,
-    );
+    await expect(openDatabase(config(), silentLogger, { serveSocket: true, lockTimeoutMs: 200 })).rejects.toBeInstanceOf(DatabaseInUseError);
   });
 
   it("keeps the gateway's own writes out of a socket client's transaction", async () => {
@@ -124,14 +122,14 @@ describe("PGlite served over a loopback socket", () => {
     try {
       const viaSocket = async () => {
         for (let i = 0; i < 150; i++) {
-          const [row] = await client`select ${i}::int + 1000000 as v, ${"s" + i}::text as s`;
-          expect(row).toEqual({ v: i + 1000000, s: "s" + i });
+          const [row] = await client`select ${i}::int + 1000000 as v, ${`s${i}`}::text as s`;
+          expect(row).toEqual({ v: i + 1000000, s: `s${i}` });
         }
       };
       const inProcess = async () => {
         for (let i = 0; i < 150; i++) {
-          const rows = await gateway.db.execute(sql`select ${i}::int as v, ${"g" + i}::text as g`);
-          expect(rowsOf(rows)).toEqual([{ v: i, g: "g" + i }]);
+          const rows = await gateway.db.execute(sql`select ${i}::int as v, ${`g${i}`}::text as g`);
+          expect(rowsOf(rows)).toEqual([{ v: i, g: `g${i}` }]);
         }
       };
       await Promise.all([viaSocket(), inProcess(), inProcess()]);

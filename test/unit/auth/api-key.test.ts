@@ -1,13 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import {
-  API_KEY_PREFIX,
-  apiKeyPrefix,
-  generateApiKey,
-  hashApiKey,
-  looksLikeApiKey,
-  timingSafeEqual,
-} from "../../../src/auth/api-key";
+import { API_KEY_PREFIX, apiKeyPrefix, generateApiKey, hashApiKey, looksLikeApiKey, timingSafeEqual } from "../../../src/auth/api-key";
 
 describe("generateApiKey", () => {
   it("makes bgw_live_ + 40 base62 characters, with the first 6 as the visible prefix", () => {
@@ -29,14 +22,14 @@ describe("generateApiKey", () => {
 
 describe("looksLikeApiKey", () => {
   it.each([
-    ["bgw_live_" + "a".repeat(40), true],
-    ["bgw_live_" + "Z9".repeat(16), true],
-    ["bgw_live_" + "a".repeat(31), false],
-    ["bgw_live_" + "a".repeat(65), false],
-    ["bgw_test_" + "a".repeat(40), false],
-    ["sk-" + "a".repeat(48), false],
-    ["bgw_live_" + "a".repeat(39) + "-", false],
-    [" bgw_live_" + "a".repeat(40), false],
+    [`bgw_live_${"a".repeat(40)}`, true],
+    [`bgw_live_${"Z9".repeat(16)}`, true],
+    [`bgw_live_${"a".repeat(31)}`, false],
+    [`bgw_live_${"a".repeat(65)}`, false],
+    [`bgw_test_${"a".repeat(40)}`, false],
+    [`sk-${"a".repeat(48)}`, false],
+    [`bgw_live_${"a".repeat(39)}-`, false],
+    [` bgw_live_${"a".repeat(40)}`, false],
     ["", false],
   ])("%s → %s", (s, expected) => {
     expect(looksLikeApiKey(s)).toBe(expected);
@@ -68,7 +61,7 @@ describe("timingSafeEqual", () => {
 });
 
 describe("hashApiKey matches node:crypto (the Node runtime's faster hash)", () => {
-  it.each(["bgw_live_abcdefghijklmnopqrstuvwxyz0123456789ABCD", "bgw_live_" + "Z".repeat(40)])("%s", async (key) => {
+  it.each(["bgw_live_abcdefghijklmnopqrstuvwxyz0123456789ABCD", `bgw_live_${"Z".repeat(40)}`])("%s", async (key) => {
     expect(await hashApiKey(key)).toBe(createHash("sha256").update(key).digest("hex"));
   });
 });

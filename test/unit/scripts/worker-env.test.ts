@@ -9,7 +9,17 @@ describe("scripts/worker-env.mjs", () => {
   });
 
   it("hands the Worker every setting but the server-only ones, credentials apart", () => {
-    const env = { PORT: "1", HOST: "h", DATA_DIR: "d", DATABASE_URL: "postgres://x", MIGRATE_ON_START: "true", LOG_LEVEL: "warn", AWS_REGION: "eu-west-1", AWS_SECRET_ACCESS_KEY: "s", PATH: "/bin" };
+    const env = {
+      PORT: "1",
+      HOST: "h",
+      DATA_DIR: "d",
+      DATABASE_URL: "postgres://x",
+      MIGRATE_ON_START: "true",
+      LOG_LEVEL: "warn",
+      AWS_REGION: "eu-west-1",
+      AWS_SECRET_ACCESS_KEY: "s",
+      PATH: "/bin",
+    };
     expect(workerSettings(env, configVariableNames(ROOT))).toEqual({
       vars: { LOG_LEVEL: "warn", AWS_REGION: "eu-west-1" },
       secrets: { AWS_SECRET_ACCESS_KEY: "s" },
@@ -24,7 +34,7 @@ describe("scripts/worker-env.mjs", () => {
     ["plain", "abc", "A='abc'"],
     ["dollar signs escaped for dotenv-expand", "a$HOME${X}", "A='a\\$HOME\\${X}'"],
     ["single quote inside: back-quoted", "it's", "A=`it's`"],
-    ["single and back quotes: double-quoted", "it's `x`", "A=\"it's `x`\""],
+    ["single and back quotes: double-quoted", "it's `x`", 'A="it\'s `x`"'],
   ])("quotes %s", (_name, value, line) => {
     expect(toDotenv({ A: value })).toBe(`${line}\n`);
   });

@@ -26,7 +26,9 @@ describe("images", () => {
   });
 
   it("s3:// → s3Location", () => {
-    expect(firstTurn([image("s3://bucket/path/cat.JPG")])[1]).toEqual({ image: { format: "jpeg", source: { s3Location: { uri: "s3://bucket/path/cat.JPG" } } } });
+    expect(firstTurn([image("s3://bucket/path/cat.JPG")])[1]).toEqual({
+      image: { format: "jpeg", source: { s3Location: { uri: "s3://bucket/path/cat.JPG" } } },
+    });
   });
 
   it("exactly the size limit is accepted", () => {
@@ -67,7 +69,12 @@ describe("images", () => {
 describe("documents", () => {
   it.each([
     ["pdf by MIME", { file_data: `data:application/pdf;base64,${PDF_B64}`, filename: "Q3 report.pdf" }, "pdf", "Q3 report"],
-    ["docx by MIME", { file_data: `data:application/vnd.openxmlformats-officedocument.wordprocessingml.document;base64,${PDF_B64}`, filename: "a.docx" }, "docx", "a"],
+    [
+      "docx by MIME",
+      { file_data: `data:application/vnd.openxmlformats-officedocument.wordprocessingml.document;base64,${PDF_B64}`, filename: "a.docx" },
+      "docx",
+      "a",
+    ],
     ["xlsx by extension when MIME is generic", { file_data: `data:application/octet-stream;base64,${PDF_B64}`, filename: "sheet.xlsx" }, "xlsx", "sheet"],
     ["md by MIME", { file_data: `data:text/markdown;base64,${PDF_B64}`, filename: "notes.md" }, "md", "notes"],
     ["csv, html, txt by extension", { file_data: `data:;base64,${PDF_B64}`, filename: "t.htm" }, "html", "t"],
@@ -80,17 +87,29 @@ describe("documents", () => {
 
   it("names are unique within the request", () => {
     const f = file({ file_data: `data:application/pdf;base64,${PDF_B64}`, filename: "a.pdf" });
-    const names = firstTurn([f, f, file({ file_data: `data:application/pdf;base64,${PDF_B64}`, filename: "a (2).pdf" })]).slice(1).map((b) => (b as { document: { name: string } }).document.name);
+    const names = firstTurn([f, f, file({ file_data: `data:application/pdf;base64,${PDF_B64}`, filename: "a (2).pdf" })])
+      .slice(1)
+      .map((b) => (b as { document: { name: string } }).document.name);
     expect(names).toEqual(["a", "a (2)", "a (2) (2)"]);
   });
 
   it.each([
     ["file_id", { file_id: "file-abc" }, "messages[0].content[1].file.file_id", /Files API/],
     ["missing file_data", { filename: "a.pdf" }, "messages[0].content[1].file.file_data", /required/],
-    ["unknown type", { file_data: `data:application/zip;base64,${PDF_B64}`, filename: "a.zip" }, "messages[0].content[1].file.file_data", /Unsupported document type 'application\/zip'/],
+    [
+      "unknown type",
+      { file_data: `data:application/zip;base64,${PDF_B64}`, filename: "a.zip" },
+      "messages[0].content[1].file.file_data",
+      /Unsupported document type 'application\/zip'/,
+    ],
     ["bad base64", { file_data: "data:application/pdf;base64,%%%", filename: "a.pdf" }, "messages[0].content[1].file.file_data", /not valid base64/],
     ["non-base64 data URL", { file_data: "data:text/plain,hello", filename: "a.txt" }, "messages[0].content[1].file.file_data", /base64 data URL/],
-    ["too large", { file_data: `data:application/pdf;base64,${b64OfSize(MAX_DOCUMENT_BYTES + 1)}` }, "messages[0].content[1].file.file_data", /at most 4718592 bytes/],
+    [
+      "too large",
+      { file_data: `data:application/pdf;base64,${b64OfSize(MAX_DOCUMENT_BYTES + 1)}` },
+      "messages[0].content[1].file.file_data",
+      /at most 4718592 bytes/,
+    ],
   ])("%s → 400", (_name, f, param, message) => {
     const err = translateError({ messages: withText(file(f)) }, CLAUDE);
     expect(err).toMatchObject({ status: 400, param });
@@ -119,7 +138,7 @@ describe("sanitizeDocumentName", () => {
     ["résumé.pdf", "r sum"],
     ["../../etc/passwd", "etc passwd"],
     ["!!!.pdf", ""],
-    ["x".repeat(300) + ".pdf", "x".repeat(200)],
+    [`${"x".repeat(300)}.pdf`, "x".repeat(200)],
   ])("%j → %j", (input, expected) => {
     expect(sanitizeDocumentName(input)).toBe(expected);
   });

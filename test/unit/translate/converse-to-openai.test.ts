@@ -38,7 +38,11 @@ describe("toChatCompletion", () => {
     [
       "tool-use-only-null-content.json",
       undefined,
-      completion({ content: null, tool_calls: [{ id: "tooluse_a", type: "function", function: { name: "lookup", arguments: '{"q":"x"}' } }] }, "tool_calls", [20, 10]),
+      completion(
+        { content: null, tool_calls: [{ id: "tooluse_a", type: "function", function: { name: "lookup", arguments: '{"q":"x"}' } }] },
+        "tool_calls",
+        [20, 10],
+      ),
       [],
       ["tooluse_a"],
       "tool_use",
@@ -71,19 +75,33 @@ describe("toChatCompletion", () => {
     [
       "json-tool-response.json (without jsonToolName it is a tool call)",
       undefined,
-      completion({ tool_calls: [{ id: "tooluse_j", type: "function", function: { name: "json_response", arguments: '{"name":"Ada","age":36}' } }] }, "tool_calls", [40, 15]),
+      completion(
+        { tool_calls: [{ id: "tooluse_j", type: "function", function: { name: "json_response", arguments: '{"name":"Ada","age":36}' } }] },
+        "tool_calls",
+        [40, 15],
+      ),
       [],
       ["tooluse_j"],
       "tool_use",
     ],
     ["max-tokens-length.json", undefined, completion({ content: "Once upon a" }, "length", [8, 3]), [], [], "max_tokens"],
     ["cache-read-write-usage.json", undefined, completion({ content: "Cached." }, "stop", [1892, 401, 100]), [], [], "end_turn"],
-    ["guardrail-intervened.json", undefined, completion({ content: "Sorry, I can't help with that." }, "content_filter", [10, 7]), [], [], "guardrail_intervened"],
+    [
+      "guardrail-intervened.json",
+      undefined,
+      completion({ content: "Sorry, I can't help with that." }, "content_filter", [10, 7]),
+      [],
+      [],
+      "guardrail_intervened",
+    ],
     [
       "multibyte-tool-args.json",
       undefined,
       completion(
-        { content: "Grüße 👋 — שלום", tool_calls: [{ id: "tooluse_mb", type: "function", function: { name: "send", arguments: '{"text":"😀 naïve 𝄞","to":"Zoë"}' } }] },
+        {
+          content: "Grüße 👋 — שלום",
+          tool_calls: [{ id: "tooluse_mb", type: "function", function: { name: "send", arguments: '{"text":"😀 naïve 𝄞","to":"Zoë"}' } }],
+        },
         "tool_calls",
         [22, 18],
       ),
@@ -102,7 +120,12 @@ describe("toChatCompletion", () => {
   });
 
   it("returns normalized usage for billing", () => {
-    expect(toChatCompletion(fixture("cache-read-write-usage.json"), META).usage).toEqual({ inputTokens: 3, outputTokens: 401, cacheReadTokens: 100, cacheWriteTokens: 1789 });
+    expect(toChatCompletion(fixture("cache-read-write-usage.json"), META).usage).toEqual({
+      inputTokens: 3,
+      outputTokens: 401,
+      cacheReadTokens: 100,
+      cacheWriteTokens: 1789,
+    });
   });
 
   it("JSON tool plus a real tool call: content from the JSON tool, the real call kept", () => {
@@ -123,7 +146,12 @@ describe("toChatCompletion", () => {
     const out = toChatCompletion(res, { ...META, jsonToolName: "json_response" });
     expect(out.completion.choices[0]).toEqual({
       index: 0,
-      message: { role: "assistant", content: '{"a":1}', refusal: null, tool_calls: [{ id: "t2", type: "function", function: { name: "lookup", arguments: "{}" } }] },
+      message: {
+        role: "assistant",
+        content: '{"a":1}',
+        refusal: null,
+        tool_calls: [{ id: "t2", type: "function", function: { name: "lookup", arguments: "{}" } }],
+      },
       logprobs: null,
       finish_reason: "tool_calls",
     });
@@ -148,14 +176,26 @@ describe("toChatCompletion: legacy functions (the request used `functions`)", ()
       undefined,
       completion({ content: "Let me check.", function_call: { name: "get_weather", arguments: '{"city":"Paris","unit":"c"}' } }, "function_call", [50, 30]),
     ],
-    ["tool-use-only-null-content.json", undefined, completion({ content: null, function_call: { name: "lookup", arguments: '{"q":"x"}' } }, "function_call", [20, 10])],
+    [
+      "tool-use-only-null-content.json",
+      undefined,
+      completion({ content: null, function_call: { name: "lookup", arguments: '{"q":"x"}' } }, "function_call", [20, 10]),
+    ],
     [
       "reasoning-then-tool.json",
       undefined,
-      completion({ content: null, reasoning_content: "I should look it up.", function_call: { name: "search", arguments: '{"query":"bedrock"}' } }, "function_call", [100, 60]),
+      completion(
+        { content: null, reasoning_content: "I should look it up.", function_call: { name: "search", arguments: '{"query":"bedrock"}' } },
+        "function_call",
+        [100, 60],
+      ),
     ],
     ["json-tool-response.json", "json_response", completion({ content: '{"name":"Ada","age":36}' }, "stop", [40, 15])],
-    ["json-tool-response.json (without jsonToolName)", undefined, completion({ function_call: { name: "json_response", arguments: '{"name":"Ada","age":36}' } }, "function_call", [40, 15])],
+    [
+      "json-tool-response.json (without jsonToolName)",
+      undefined,
+      completion({ function_call: { name: "json_response", arguments: '{"name":"Ada","age":36}' } }, "function_call", [40, 15]),
+    ],
     ["max-tokens-length.json", undefined, completion({ content: "Once upon a" }, "length", [8, 3])],
   ])("%s", (name, jsonToolName, expected) => {
     const out = toChatCompletion(fixture(name.split(" ")[0]!), { ...LEGACY, jsonToolName });

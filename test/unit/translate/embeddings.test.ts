@@ -23,7 +23,15 @@ describe("EmbeddingsRequestSchema", () => {
 
 describe("toEmbeddingInvocations", () => {
   it.each([
-    ["titan: one call per input", TITAN, { input: ["a", "b"] }, [{ inputText: "a", normalize: true }, { inputText: "b", normalize: true }]],
+    [
+      "titan: one call per input",
+      TITAN,
+      { input: ["a", "b"] },
+      [
+        { inputText: "a", normalize: true },
+        { inputText: "b", normalize: true },
+      ],
+    ],
     ["titan: dimensions", TITAN, { input: "a", dimensions: 512 }, [{ inputText: "a", dimensions: 512, normalize: true }]],
     ["cohere: one batch", COHERE, { input: ["a", "b"] }, [{ texts: ["a", "b"], input_type: "search_document", truncate: "END" }]],
   ])("%s", (_name, m, req, bodies) => {
@@ -54,7 +62,10 @@ describe("toEmbeddingInvocations", () => {
 describe("toEmbeddingsResponse", () => {
   it("titan float", () => {
     const out = toEmbeddingsResponse(
-      [{ embedding: [0.5, -1], inputTextTokenCount: 3 }, { embedding: [0.25, 2], inputTextTokenCount: 4 }],
+      [
+        { embedding: [0.5, -1], inputTextTokenCount: 3 },
+        { embedding: [0.25, 2], inputTextTokenCount: 4 },
+      ],
       { model: "client-embed", encodingFormat: "float", inputCount: 2 },
     );
     expect(out).toStrictEqual({
@@ -86,7 +97,10 @@ describe("toEmbeddingsResponse", () => {
 
   it("header token counts win over body counts", () => {
     const out = toEmbeddingsResponse(
-      [{ embedding: [1], inputTextTokenCount: 3 }, { embedding: [1], inputTextTokenCount: 4 }],
+      [
+        { embedding: [1], inputTextTokenCount: 3 },
+        { embedding: [1], inputTextTokenCount: 4 },
+      ],
       { model: "m", encodingFormat: "float", inputCount: 2, headerTokens: [10, null] },
     );
     expect(out.inputTokens).toBe(14);

@@ -7,8 +7,7 @@ import { GatewayError } from "../../../src/errors";
 import { ChatCompletionRequestSchema } from "../../../src/translate/openai-types";
 import { toConverseRequest, type TranslateContext, type TranslatedRequest } from "../../../src/translate/openai-to-converse";
 
-export const model = (o: Partial<ModelEntryInput> = {}): ModelEntry =>
-  ModelEntrySchema.parse({ id: "test-model", bedrockModelId: "test.model-v1:0", ...o });
+export const model = (o: Partial<ModelEntryInput> = {}): ModelEntry => ModelEntrySchema.parse({ id: "test-model", bedrockModelId: "test.model-v1:0", ...o });
 
 /** No vision/documents/caching/reasoning, tool-based structured output. */
 export const PLAIN = model({ id: "plain", defaultMaxTokens: 1000, maxOutputTokens: 4000 });
@@ -25,8 +24,24 @@ export const CLAUDE = model({
   maxOutputTokens: 64000,
 });
 /** Claude 3.7-like: thinking but tool-based structured output. */
-export const CLAUDE37 = model({ id: "claude37", reasoning: "claude-thinking", vision: true, documents: true, caching: true, defaultMaxTokens: 8192, maxOutputTokens: 64000 });
-export const NOVA = model({ id: "nova", reasoning: "output-effort", vision: true, documents: true, caching: true, defaultMaxTokens: 5000, maxOutputTokens: 10000 });
+export const CLAUDE37 = model({
+  id: "claude37",
+  reasoning: "claude-thinking",
+  vision: true,
+  documents: true,
+  caching: true,
+  defaultMaxTokens: 8192,
+  maxOutputTokens: 64000,
+});
+export const NOVA = model({
+  id: "nova",
+  reasoning: "output-effort",
+  vision: true,
+  documents: true,
+  caching: true,
+  defaultMaxTokens: 5000,
+  maxOutputTokens: 10000,
+});
 
 export const ctxFor = (m: ModelEntry, o: Partial<TranslateContext> = {}): TranslateContext => ({
   model: m,

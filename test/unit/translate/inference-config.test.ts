@@ -38,7 +38,20 @@ describe("unsupported fields", () => {
     ["n 1", { n: 1 }],
     ["logprobs false", { logprobs: false }],
     ["top_logprobs 0", { top_logprobs: 0 }],
-    ["ignored fields", { seed: 1, user: "u", metadata: { a: "b" }, store: true, frequency_penalty: 1, presence_penalty: -1, logit_bias: { "1": 2 }, parallel_tool_calls: false, service_tier: "auto" }],
+    [
+      "ignored fields",
+      {
+        seed: 1,
+        user: "u",
+        metadata: { a: "b" },
+        store: true,
+        frequency_penalty: 1,
+        presence_penalty: -1,
+        logit_bias: { "1": 2 },
+        parallel_tool_calls: false,
+        service_tier: "auto",
+      },
+    ],
   ])("%s is fine", (_name, extra) => {
     expect(translate({ messages: q, ...extra }).body.inferenceConfig).toEqual({ maxTokens: 1000 });
   });
@@ -63,7 +76,12 @@ describe("temperature and top_p", () => {
   });
 
   it.each([
-    ["temperature and top_p on a conflict model → top_p dropped", { temperature: 0.5, top_p: 0.9 }, { maxTokens: 8192, temperature: 0.5 }, ["top_p dropped: model 'claude' does not accept temperature and top_p together"]],
+    [
+      "temperature and top_p on a conflict model → top_p dropped",
+      { temperature: 0.5, top_p: 0.9 },
+      { maxTokens: 8192, temperature: 0.5 },
+      ["top_p dropped: model 'claude' does not accept temperature and top_p together"],
+    ],
     ["top_p alone kept", { top_p: 0.9 }, { maxTokens: 8192, topP: 0.9 }, []],
   ])("%s", (_name, extra, config, warnings) => {
     const out = translate({ messages: q, ...extra }, CLAUDE);

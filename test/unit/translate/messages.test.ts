@@ -6,11 +6,7 @@ const bodyOf = (messages: unknown[], m = CLAUDE) => translate({ messages }, m).b
 
 describe("system and developer messages", () => {
   it.each([
-    [
-      "string system first",
-      [{ role: "system", content: "Be brief." }, user("hi")],
-      [{ text: "Be brief." }],
-    ],
+    ["string system first", [{ role: "system", content: "Be brief." }, user("hi")], [{ text: "Be brief." }]],
     [
       "developer and system anywhere, in order",
       [{ role: "developer", content: "A" }, user("hi"), assistant("yo"), { role: "system", content: "B" }, user("again")],
@@ -18,7 +14,17 @@ describe("system and developer messages", () => {
     ],
     [
       "text parts, blanks skipped",
-      [{ role: "system", content: [{ type: "text", text: "One" }, { type: "text", text: "  " }, { type: "text", text: "Two" }] }, user("hi")],
+      [
+        {
+          role: "system",
+          content: [
+            { type: "text", text: "One" },
+            { type: "text", text: "  " },
+            { type: "text", text: "Two" },
+          ],
+        },
+        user("hi"),
+      ],
       [{ text: "One" }, { text: "Two" }],
     ],
   ])("%s", (_name, messages, system) => {
@@ -34,11 +40,7 @@ describe("system and developer messages", () => {
 
 describe("turns: merging, order, dropping", () => {
   it.each([
-    [
-      "consecutive user messages merge",
-      [user("a"), user([{ type: "text", text: "b" }])],
-      [{ role: "user", content: [{ text: "a" }, { text: "b" }] }],
-    ],
+    ["consecutive user messages merge", [user("a"), user([{ type: "text", text: "b" }])], [{ role: "user", content: [{ text: "a" }, { text: "b" }] }]],
     [
       "consecutive assistant messages merge",
       [user("q"), assistant("one"), assistant("two"), user("next")],
@@ -55,7 +57,16 @@ describe("turns: merging, order, dropping", () => {
     ],
     [
       "blank text skipped, refusal part counts as text",
-      [user([{ type: "text", text: "" }, { type: "text", text: "x" }]), assistant([{ type: "refusal", refusal: "No." }, { type: "text", text: "\n" }])],
+      [
+        user([
+          { type: "text", text: "" },
+          { type: "text", text: "x" },
+        ]),
+        assistant([
+          { type: "refusal", refusal: "No." },
+          { type: "text", text: "\n" },
+        ]),
+      ],
       [
         { role: "user", content: [{ text: "x" }] },
         { role: "assistant", content: [{ text: "No." }] },
@@ -74,10 +85,7 @@ describe("turns: merging, order, dropping", () => {
         { role: "user", content: [{ text: "q" }] },
         {
           role: "assistant",
-          content: [
-            { toolUse: { toolUseId: "call_1", name: "f", input: {} } },
-            { toolUse: { toolUseId: "call_2", name: "g", input: {} } },
-          ],
+          content: [{ toolUse: { toolUseId: "call_1", name: "f", input: {} } }, { toolUse: { toolUseId: "call_2", name: "g", input: {} } }],
         },
         {
           role: "user",
@@ -135,7 +143,11 @@ describe("assistant tool calls", () => {
   });
 
   it("text before tool calls is kept, in order", () => {
-    const body = bodyOf([user("q"), assistant("Let me look.", { tool_calls: [call("c1", "f", '{"x":1}')] }), { role: "tool", tool_call_id: "c1", content: "1" }]);
+    const body = bodyOf([
+      user("q"),
+      assistant("Let me look.", { tool_calls: [call("c1", "f", '{"x":1}')] }),
+      { role: "tool", tool_call_id: "c1", content: "1" },
+    ]);
     expect(body.messages[1]!.content).toEqual([{ text: "Let me look." }, { toolUse: { toolUseId: "c1", name: "f", input: { x: 1 } } }]);
   });
 
@@ -156,7 +168,14 @@ describe("tool messages", () => {
     ["string → one text", "42", [{ text: "42" }]],
     ["empty string → []", "", []],
     ["whitespace → []", "  ", []],
-    ["parts → one text per part", [{ type: "text", text: "a" }, { type: "text", text: "b" }], [{ text: "a" }, { text: "b" }]],
+    [
+      "parts → one text per part",
+      [
+        { type: "text", text: "a" },
+        { type: "text", text: "b" },
+      ],
+      [{ text: "a" }, { text: "b" }],
+    ],
     ["empty parts → []", [], []],
     ["JSON object text stays text", '{"temp":21}', [{ text: '{"temp":21}' }]],
   ])("%s", (_name, content, expected) => {
@@ -179,15 +198,16 @@ describe("legacy function messages", () => {
     ]);
     expect(body.messages[2]).toEqual({
       role: "user",
-      content: [
-        { toolResult: { toolUseId: "call_b", content: [{ text: "B" }] } },
-        { toolResult: { toolUseId: "call_a", content: [{ text: "A" }] } },
-      ],
+      content: [{ toolResult: { toolUseId: "call_b", content: [{ text: "B" }] } }, { toolResult: { toolUseId: "call_a", content: [{ text: "A" }] } }],
     });
   });
 
   it("assistant function_call gets a stable id shared with its result", () => {
-    const body = bodyOf([user("q"), assistant(null, { function_call: { name: "alpha", arguments: '{"k":"v"}' } }), { role: "function", name: "alpha", content: null }]);
+    const body = bodyOf([
+      user("q"),
+      assistant(null, { function_call: { name: "alpha", arguments: '{"k":"v"}' } }),
+      { role: "function", name: "alpha", content: null },
+    ]);
     expect(body.messages.slice(1)).toEqual([
       { role: "assistant", content: [{ toolUse: { toolUseId: "call_fn_1", name: "alpha", input: { k: "v" } } }] },
       { role: "user", content: [{ toolResult: { toolUseId: "call_fn_1", content: [] } }] },

@@ -6,12 +6,23 @@ import { CLAUDE, ctxFor, PLAIN, PNG_B64, translate } from "./helpers";
 const agentRequest = {
   messages: [
     { role: "system", content: [{ type: "text", text: "You are a coding agent.", cache_control: { type: "ephemeral" } }] },
-    { role: "user", content: [{ type: "text", text: "What is in this image?" }, { type: "image_url", image_url: { url: `data:image/png;base64,${PNG_B64}` } }] },
+    {
+      role: "user",
+      content: [
+        { type: "text", text: "What is in this image?" },
+        { type: "image_url", image_url: { url: `data:image/png;base64,${PNG_B64}` } },
+      ],
+    },
     { role: "assistant", content: "", tool_calls: [{ id: "call_1", type: "function", function: { name: "describe", arguments: '{"detail":"high"}' } }] },
     { role: "tool", tool_call_id: "call_1", content: "A cat." },
     { role: "developer", content: "Answer in one word." },
   ],
-  tools: [{ type: "function", function: { name: "describe", description: "Describe an image", parameters: { type: "object", properties: { detail: { type: "string" } } } } }],
+  tools: [
+    {
+      type: "function",
+      function: { name: "describe", description: "Describe an image", parameters: { type: "object", properties: { detail: { type: "string" } } } },
+    },
+  ],
   tool_choice: "auto",
   max_completion_tokens: 300,
   temperature: 0.4,
@@ -33,7 +44,15 @@ describe("toConverseRequest", () => {
         system: [{ text: "You are a coding agent." }, { cachePoint: { type: "default" } }, { text: "Answer in one word." }],
         inferenceConfig: { maxTokens: 300, temperature: 0.4, stopSequences: ["\n\n"] },
         toolConfig: {
-          tools: [{ toolSpec: { name: "describe", description: "Describe an image", inputSchema: { json: { type: "object", properties: { detail: { type: "string" } } } } } }],
+          tools: [
+            {
+              toolSpec: {
+                name: "describe",
+                description: "Describe an image",
+                inputSchema: { json: { type: "object", properties: { detail: { type: "string" } } } },
+              },
+            },
+          ],
         },
       },
       thinking: false,

@@ -34,7 +34,10 @@ describe("ChatCompletionRequestSchema accepts", () => {
             refusal: null,
             tool_calls: [{ id: "c", type: "function", function: { name: "f", arguments: "{}" } }],
             reasoning_content: "r",
-            thinking_blocks: [{ type: "thinking", thinking: "t", signature: "s" }, { type: "redacted_thinking", data: "d" }],
+            thinking_blocks: [
+              { type: "thinking", thinking: "t", signature: "s" },
+              { type: "redacted_thinking", data: "d" },
+            ],
           },
           { role: "tool", tool_call_id: "c", content: [{ type: "text", text: "r" }] },
           { role: "assistant", content: [{ type: "refusal", refusal: "no" }], function_call: { name: "f", arguments: "{}" } },
@@ -65,7 +68,9 @@ describe("ChatCompletionRequestSchema accepts", () => {
         parallel_tool_calls: true,
         store: false,
         service_tier: "auto",
-        tools: [{ type: "function", function: { name: "f", description: "d", parameters: { type: "object" }, strict: true }, cache_control: { type: "ephemeral" } }],
+        tools: [
+          { type: "function", function: { name: "f", description: "d", parameters: { type: "object" }, strict: true }, cache_control: { type: "ephemeral" } },
+        ],
         tool_choice: { type: "function", function: { name: "f" } },
         functions: [{ name: "g" }],
         function_call: { name: "g" },
@@ -93,11 +98,35 @@ describe("ChatCompletionRequestSchema rejects with a path", () => {
     ["empty messages", { model: "m", messages: [] }, ["messages"]],
     ["bad role", { model: "m", messages: [{ role: "robot", content: "x" }] }, ["messages", 0, "role"]],
     ["content of wrong type", { model: "m", messages: [{ role: "user", content: 5 }] }, ["messages", 0, "content"]],
-    ["bad part deep in content", { model: "m", messages: [{ role: "user", content: "a" }, { role: "user", content: [{ type: "text", text: "ok" }, { type: "text", text: 1 }] }] }, ["messages", 1, "content", 1, "text"]],
+    [
+      "bad part deep in content",
+      {
+        model: "m",
+        messages: [
+          { role: "user", content: "a" },
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "ok" },
+              { type: "text", text: 1 },
+            ],
+          },
+        ],
+      },
+      ["messages", 1, "content", 1, "text"],
+    ],
     ["unknown part type", { model: "m", messages: [{ role: "user", content: [{ type: "video_url" }] }] }, ["messages", 0, "content", 0, "type"]],
-    ["image without url", { model: "m", messages: [{ role: "user", content: [{ type: "image_url", image_url: {} }] }] }, ["messages", 0, "content", 0, "image_url", "url"]],
+    [
+      "image without url",
+      { model: "m", messages: [{ role: "user", content: [{ type: "image_url", image_url: {} }] }] },
+      ["messages", 0, "content", 0, "image_url", "url"],
+    ],
     ["tool message without id", { model: "m", messages: [{ role: "tool", content: "x" }] }, ["messages", 0, "tool_call_id"]],
-    ["tool call arguments not a string", { model: "m", messages: [{ role: "assistant", content: null, tool_calls: [{ id: "c", type: "function", function: { name: "f", arguments: {} } }] }] }, ["messages", 0, "tool_calls", 0, "function", "arguments"]],
+    [
+      "tool call arguments not a string",
+      { model: "m", messages: [{ role: "assistant", content: null, tool_calls: [{ id: "c", type: "function", function: { name: "f", arguments: {} } }] }] },
+      ["messages", 0, "tool_calls", 0, "function", "arguments"],
+    ],
     ["temperature out of range", { ...base, temperature: 2.5 }, ["temperature"]],
     ["max_tokens zero", { ...base, max_tokens: 0 }, ["max_tokens"]],
     ["max_tokens fractional", { ...base, max_tokens: 1.5 }, ["max_tokens"]],
@@ -105,7 +134,11 @@ describe("ChatCompletionRequestSchema rejects with a path", () => {
     ["bad reasoning_effort", { ...base, reasoning_effort: "extreme" }, ["reasoning_effort"]],
     ["tool without name", { ...base, tools: [{ type: "function", function: {} }] }, ["tools", 0, "function", "name"]],
     ["bad response_format", { ...base, response_format: { type: "yaml" } }, ["response_format", "type"]],
-    ["bad cache_control type", { model: "m", messages: [{ role: "user", content: [{ type: "text", text: "a", cache_control: { type: "forever" } }] }] }, ["messages", 0, "content", 0, "cache_control", "type"]],
+    [
+      "bad cache_control type",
+      { model: "m", messages: [{ role: "user", content: [{ type: "text", text: "a", cache_control: { type: "forever" } }] }] },
+      ["messages", 0, "content", 0, "cache_control", "type"],
+    ],
     ["bad guardrail", { ...base, guardrailConfig: { guardrailIdentifier: "g" } }, ["guardrailConfig", "guardrailVersion"]],
     ["stream not boolean", { ...base, stream: "yes" }, ["stream"]],
   ])("%s", (_name, req, path) => {

@@ -100,7 +100,12 @@ describe("reasoning round-trip", () => {
     expect(out.thinking).toBe(true);
     expect(out.body.messages[1]).toEqual({
       role: "assistant",
-      content: [{ reasoningContent: SIGNED }, { reasoningContent: REDACTED }, { text: "Checking." }, { toolUse: { toolUseId: "call_1", name: "f", input: { a: 1 } } }],
+      content: [
+        { reasoningContent: SIGNED },
+        { reasoningContent: REDACTED },
+        { text: "Checking." },
+        { toolUse: { toolUseId: "call_1", name: "f", input: { a: 1 } } },
+      ],
     });
   });
 
@@ -144,7 +149,9 @@ describe("reasoning round-trip", () => {
   });
 
   it("reasoning blocks move to the front of a merged assistant turn", () => {
-    const out = translate({ messages: [user("q"), assistant("first"), ...toolTurn("call_1")], reasoning_effort: "low" }, CLAUDE, { reasoningFor: () => [SIGNED] });
+    const out = translate({ messages: [user("q"), assistant("first"), ...toolTurn("call_1")], reasoning_effort: "low" }, CLAUDE, {
+      reasoningFor: () => [SIGNED],
+    });
     expect(out.body.messages[1]!.content[0]).toEqual({ reasoningContent: SIGNED });
     expect(out.body.messages[1]!.content[1]).toEqual({ text: "first" });
   });

@@ -2,7 +2,10 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_JSON_TOOL_NAME, isClosedSchema, JSON_OBJECT_INSTRUCTION } from "../../../src/translate/response-format";
 import { CLAUDE, CLAUDE37, model, PLAIN, translate } from "./helpers";
 
-const q = [{ role: "system", content: "sys" }, { role: "user", content: "q" }];
+const q = [
+  { role: "system", content: "sys" },
+  { role: "user", content: "q" },
+];
 const schema = { type: "object", properties: { name: { type: "string" } }, required: ["name"], additionalProperties: false };
 const jsonSchema = (extra: Record<string, unknown> = {}) => ({ type: "json_schema", json_schema: { name: "person", schema, ...extra } });
 
@@ -64,7 +67,15 @@ describe("response_format", () => {
     const out = translate({ messages: q, response_format: jsonSchema() }, PLAIN);
     expect(out.jsonToolName).toBe("person");
     expect(out.body.toolConfig).toEqual({
-      tools: [{ toolSpec: { name: "person", description: "Give the final answer as this tool's input, a JSON object matching the schema.", inputSchema: { json: schema } } }],
+      tools: [
+        {
+          toolSpec: {
+            name: "person",
+            description: "Give the final answer as this tool's input, a JSON object matching the schema.",
+            inputSchema: { json: schema },
+          },
+        },
+      ],
       toolChoice: { tool: { name: "person" } },
     });
   });
@@ -92,7 +103,10 @@ describe("response_format", () => {
   it("with the client's tools and tool_choice none: only the JSON tool, forced", () => {
     const tools = [{ type: "function", function: { name: "lookup" } }];
     const out = translate({ messages: q, tools, tool_choice: "none", response_format: jsonSchema() }, PLAIN);
-    expect(out.body.toolConfig).toEqual({ tools: [expect.objectContaining({ toolSpec: expect.objectContaining({ name: "person" }) })], toolChoice: { tool: { name: "person" } } });
+    expect(out.body.toolConfig).toEqual({
+      tools: [expect.objectContaining({ toolSpec: expect.objectContaining({ name: "person" }) })],
+      toolChoice: { tool: { name: "person" } },
+    });
   });
 
   it("model without tools or native output → system instruction with the schema", () => {

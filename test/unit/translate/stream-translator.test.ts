@@ -36,11 +36,7 @@ const ROLE = { role: "assistant" as const, content: "" };
 
 describe("createStreamTranslator: exact chunks", () => {
   it.each([
-    [
-      "text-end-turn.chunks.jsonl",
-      {},
-      [c(ROLE), c({ content: "Hello, " }), c({ content: "world!" }), c({}, "stop")],
-    ],
+    ["text-end-turn.chunks.jsonl", {}, [c(ROLE), c({ content: "Hello, " }), c({ content: "world!" }), c({}, "stop")]],
     [
       "text-end-turn.chunks.jsonl",
       { includeUsage: true },
@@ -214,10 +210,13 @@ describe("createStreamTranslator: failures and edge cases", () => {
   });
 
   it("messageStop without metadata: finish succeeds, usage stays null for the caller to estimate", () => {
-    const { chunks, state } = run([
-      { type: "messageStart", body: { role: "assistant" } },
-      { type: "messageStop", body: { stopReason: "end_turn" } },
-    ], { includeUsage: true });
+    const { chunks, state } = run(
+      [
+        { type: "messageStart", body: { role: "assistant" } },
+        { type: "messageStop", body: { stopReason: "end_turn" } },
+      ],
+      { includeUsage: true },
+    );
     expect(chunks).toStrictEqual([c(ROLE, null, true), c({}, "stop", true)]);
     expect(state.usage).toBeNull();
   });

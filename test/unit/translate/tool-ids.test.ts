@@ -14,7 +14,7 @@ describe("toBedrockToolUseId", () => {
 
   it("keeps distinct ids distinct", () => {
     expect(toBedrockToolUseId("call 1")).not.toBe(toBedrockToolUseId("call_1 "));
-    expect(toBedrockToolUseId("a".repeat(70) + "1")).not.toBe(toBedrockToolUseId("a".repeat(70) + "2"));
+    expect(toBedrockToolUseId(`${"a".repeat(70)}1`)).not.toBe(toBedrockToolUseId(`${"a".repeat(70)}2`));
   });
 
   it("keeps a readable prefix", () => {

@@ -79,12 +79,14 @@ describe("tool_choice", () => {
 
 describe("tool blocks in history without tools", () => {
   it("synthesizes minimal specs for the tool names used", () => {
-    const messages = [...history, assistant(null, { tool_calls: [call("c2", "g"), call("c3", "f")] }), { role: "tool", tool_call_id: "c2", content: "" }, { role: "tool", tool_call_id: "c3", content: "" }];
+    const messages = [
+      ...history,
+      assistant(null, { tool_calls: [call("c2", "g"), call("c3", "f")] }),
+      { role: "tool", tool_call_id: "c2", content: "" },
+      { role: "tool", tool_call_id: "c3", content: "" },
+    ];
     expect(translate({ messages }).body.toolConfig).toEqual({
-      tools: [
-        { toolSpec: { name: "f", inputSchema: { json: HISTORY_TOOL_SCHEMA } } },
-        { toolSpec: { name: "g", inputSchema: { json: HISTORY_TOOL_SCHEMA } } },
-      ],
+      tools: [{ toolSpec: { name: "f", inputSchema: { json: HISTORY_TOOL_SCHEMA } } }, { toolSpec: { name: "g", inputSchema: { json: HISTORY_TOOL_SCHEMA } } }],
     });
   });
 
@@ -98,7 +100,10 @@ describe("tool blocks in history without tools", () => {
 });
 
 describe("legacy functions / function_call", () => {
-  const functions = [{ name: "get_weather", parameters: { type: "object" } }, { name: "ping", description: "" }];
+  const functions = [
+    { name: "get_weather", parameters: { type: "object" } },
+    { name: "ping", description: "" },
+  ];
   it.each([
     ["absent", undefined, undefined],
     ["auto", "auto", undefined],
@@ -147,8 +152,20 @@ describe("legacyFunctions: answer with function_call instead of tool_calls", () 
 describe("tool cache_control", () => {
   const cached = { ...weather, cache_control: { type: "ephemeral" } };
   it.each([
-    ["caching model → cachePoint after the tool", CLAUDE37, [{ toolSpec: expect.objectContaining({ name: "get_weather" }) }, { cachePoint: { type: "default" } }, { toolSpec: expect.objectContaining({ name: "ping" }) }]],
-    ["non-caching model → dropped", PLAIN, [{ toolSpec: expect.objectContaining({ name: "get_weather" }) }, { toolSpec: expect.objectContaining({ name: "ping" }) }]],
+    [
+      "caching model → cachePoint after the tool",
+      CLAUDE37,
+      [
+        { toolSpec: expect.objectContaining({ name: "get_weather" }) },
+        { cachePoint: { type: "default" } },
+        { toolSpec: expect.objectContaining({ name: "ping" }) },
+      ],
+    ],
+    [
+      "non-caching model → dropped",
+      PLAIN,
+      [{ toolSpec: expect.objectContaining({ name: "get_weather" }) }, { toolSpec: expect.objectContaining({ name: "ping" }) }],
+    ],
   ])("%s", (_name, m, tools) => {
     expect(translate({ messages: q, tools: [cached, fn("ping")] }, m).body.toolConfig!.tools).toEqual(tools);
   });

@@ -10,7 +10,11 @@ describe("normalizeUsage", () => {
       { inputTokens: 3, outputTokens: 401, cacheReadTokens: 100, cacheWriteTokens: 1789 },
     ],
     ["missing", undefined, { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 }],
-    ["invalid numbers", { inputTokens: -1, outputTokens: Number.NaN, totalTokens: 0 }, { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 }],
+    [
+      "invalid numbers",
+      { inputTokens: -1, outputTokens: Number.NaN, totalTokens: 0 },
+      { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 },
+    ],
   ])("%s", (_name, input, expected) => {
     expect(normalizeUsage(input)).toEqual(expected);
   });
