@@ -3,6 +3,7 @@
  * A bad value fails with a ConfigError naming each variable; zod output never reaches clients.
  */
 import { z } from "zod";
+import { DEFAULT_JWT_ALGORITHMS, isAllowedJwksUrl, isJwtAlgorithm, type JwtAlgorithm } from "./auth/jwt";
 import { ModelEntrySchema, type ModelEntryInput } from "./catalogue";
 
 const bool = (def: boolean) =>
@@ -66,6 +67,46 @@ const models = z
     return parsed as ModelEntryInput[];
   });
 
+const commaList = z
+  .string()
+  .optional()
+  .transform((v) =>
+    (v ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+
+const jwksUrl = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v.trim() === "") return undefined;
+    if (!isAllowedJwksUrl(v.trim())) {
+      ctx.addIssue({ code: "custom", message: "must be an https URL (http only on loopback)" });
+      return z.NEVER;
+    }
+    return new URL(v.trim()).toString();
+  });
+
+const jwtAlgorithms = z
+  .string()
+  .optional()
+  .transform((v, ctx): JwtAlgorithm[] => {
+    const list = (v ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
+    if (list.length === 0) return [...DEFAULT_JWT_ALGORITHMS];
+    const bad = list.filter((a) => !isJwtAlgorithm(a));
+    if (bad.length > 0) {
+      // HS* would let anyone who reads the public key set forge tokens; `none` is no signature at all.
+      ctx.addIssue({ code: "custom", message: `asymmetric algorithms only (RS*, PS*, ES*, EdDSA); not ${bad.join(", ")}` });
+      return z.NEVER;
+    }
+    return list as JwtAlgorithm[];
+  });
+
 export const ConfigSchema = z.object({
   PORT: int(8080, 0, 65535),
   HOST: z.string().default("0.0.0.0"),
@@ -103,6 +144,17 @@ export const ConfigSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: int(25_000, 0),
   /** How long a key lookup is cached; a revoked key stops working at most this long after revocation. 0 disables. */
   KEY_CACHE_TTL_MS: int(10_000, 0),
+  /** The identity provider's JWKS (`jwks_uri`); setting it turns on JWT bearer tokens besides API keys. */
+  AUTH_JWKS_URL: jwksUrl,
+  /** Exact `iss` of accepted tokens; required with AUTH_JWKS_URL. */
+  AUTH_ISSUER: optionalString,
+  /** Accepted `aud` values (comma-separated); required with AUTH_JWKS_URL. */
+  AUTH_AUDIENCE: commaList,
+  /** Claim naming the user (the user row whose policy applies). */
+  AUTH_USER_CLAIM: optionalString.transform((v) => v ?? "email"),
+  /** Claim naming the team (a string, or the first of an array); unset: JWT callers have no team. */
+  AUTH_TEAM_CLAIM: optionalString,
+  AUTH_JWT_ALGORITHMS: jwtAlgorithms,
   /** Origins allowed to call /v1 from a browser (comma-separated, or `*`); empty turns CORS off. */
   CORS_ALLOW_ORIGINS: z
     .string()
@@ -115,6 +167,20 @@ export const ConfigSchema = z.object({
     ),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
 });
+
+/**
+ * Settings that depend on each other. `when` runs the check even when another variable is bad, so every problem is
+ * listed at once (values may then be missing, hence the type checks).
+ */
+const CheckedConfigSchema = ConfigSchema.superRefine(
+  (c, ctx) => {
+    if (typeof c.AUTH_JWKS_URL !== "string") return;
+    const required = { code: "custom", message: "required when AUTH_JWKS_URL is set" } as const;
+    if (typeof c.AUTH_ISSUER !== "string") ctx.addIssue({ ...required, path: ["AUTH_ISSUER"] });
+    if (!Array.isArray(c.AUTH_AUDIENCE) || c.AUTH_AUDIENCE.length === 0) ctx.addIssue({ ...required, path: ["AUTH_AUDIENCE"] });
+  },
+  { when: () => true },
+);
 
 export type Config = z.output<typeof ConfigSchema>;
 
@@ -133,7 +199,7 @@ export function parseConfig(source: Record<string, unknown>): Config {
   for (const key of Object.keys(ConfigSchema.shape)) {
     if (source[key] !== undefined) picked[key] = source[key];
   }
-  const r = ConfigSchema.safeParse(picked);
+  const r = CheckedConfigSchema.safeParse(picked);
   if (r.success) return r.data;
   throw new ConfigError(r.error.issues.map((i) => ({ variable: String(i.path[0] ?? "?"), message: i.message })));
 }
