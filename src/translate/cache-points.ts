@@ -1,6 +1,6 @@
 /**
  * Prompt caching: OpenAI/Anthropic-style `cache_control` markers become Converse `cachePoint` blocks placed after
- * the marked block (MAPPING b.2.9). Only for models the catalogue marks `caching`; for the others the markers are
+ * the marked block. Only for models the catalogue marks `caching`; for the others the markers are
  * dropped silently, because they are hints and the request is still correct without them.
  */
 import type { CachePointBlock, ConverseRequest } from "../bedrock/converse-types";

@@ -1,5 +1,6 @@
 /**
- * Image and document parts of user messages → Converse image/document blocks (MAPPING b.2.6–7).
+ * Image and document parts of user messages → Converse image/document blocks (formats and size limits as in the
+ * Bedrock Converse API reference, ImageBlock and DocumentBlock).
  * Bytes stay base64: the REST-JSON wire format carries blobs as base64, so the gateway only validates and forwards.
  */
 import type { ContentBlock, DocumentFormat, ImageFormat } from "../bedrock/converse-types";

@@ -1,5 +1,6 @@
 /**
- * Converse response → `chat.completion` (MAPPING b.3).
+ * Converse response → `chat.completion`: one choice, text as `content`, toolUse blocks as `tool_calls`, reasoning
+ * as `reasoning_content`, and Bedrock's token counts as `usage`.
  */
 import type { ConverseResponse, ReasoningContentBlock } from "../bedrock/converse-types";
 import { GatewayError } from "../errors";

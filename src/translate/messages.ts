@@ -1,6 +1,7 @@
 /**
- * OpenAI `messages` → Converse `system` + `messages` (MAPPING b.2.1–4). Each OpenAI message becomes one turn
- * here; turns.ts then merges and orders them.
+ * OpenAI `messages` → Converse `system` + `messages`: system and developer messages become system blocks, tool
+ * messages toolResult blocks in a user turn, assistant tool calls toolUse blocks. Each OpenAI message becomes one
+ * turn here; turns.ts then merges and orders them.
  */
 import type { ContentBlock, ReasoningContentBlock, SystemContentBlock, ToolResultContentBlock } from "../bedrock/converse-types";
 import type { ModelEntry } from "../catalogue";

@@ -1,7 +1,7 @@
 /**
  * Seam for server-side fetching of `https://` images. Translation itself is synchronous and never fetches; a route
- * that enables remote images runs this first, with a resolver that enforces SSRF rules (FAULTS #14: vetted
- * addresses, no redirects into private space, size and time limits). Not wired by default.
+ * that enables remote images runs this first, with a resolver that enforces SSRF rules (only public
+ * addresses, checked again on every redirect; size and time limits). Not wired by default.
  */
 import type { ResolveRemoteImage } from "./content-parts";
 import type { ChatCompletionRequest, ContentPart } from "./openai-types";

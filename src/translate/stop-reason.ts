@@ -1,5 +1,5 @@
 /**
- * Bedrock `stopReason` → OpenAI `finish_reason` (MAPPING b.3). Exhaustive over the service model's enum;
+ * Bedrock `stopReason` → OpenAI `finish_reason` (`stop`, `length`, `tool_calls`, `content_filter`). Exhaustive over the service model's enum;
  * anything Bedrock adds later, or a missing reason, falls back to `stop`.
  */
 import type { StopReason } from "../bedrock/converse-types";

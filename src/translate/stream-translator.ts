@@ -1,6 +1,8 @@
 /**
- * ConverseStream events → `chat.completion.chunk` objects (MAPPING b.4). Returns objects, never SSE text;
- * the route encodes them and writes `[DONE]`.
+ * ConverseStream events → `chat.completion.chunk` objects: a role chunk first, then content, reasoning and
+ * tool-call deltas, one chunk with the finish reason, and the usage chunk last when the client asked for it
+ * (OpenAI API reference, streaming `stream_options.include_usage`). Returns objects, never SSE text; the route
+ * encodes them and writes `[DONE]`.
  */
 import type { ConverseStreamEvent, ReasoningContentBlock } from "../bedrock/converse-types";
 import { GatewayError } from "../errors";
