@@ -1,7 +1,8 @@
 /**
  * Claude extended thinking (`additionalModelRequestFields.thinking`), checked the way Anthropic's API behind
  * Bedrock checks it (messages prefixed "The model returned the following errors:"):
- * - only on models with thinking; `type` enabled|disabled; budget_tokens >= 1024 and < maxTokens;
+ * - only on models with thinking; `type` enabled|disabled; budget_tokens >= 1024 and < maxTokens (unless the
+ *   interleaved-thinking beta is on: then the budget spans the whole turn and may exceed maxTokens);
  * - temperature may only be 1, top_p >= 0.95 or unset, no top_k, no forced tool choice (`any`/`tool`);
  * - the current assistant turn (the assistant messages after the last user message that is not only tool
  *   results) must start with a reasoning block: this covers a tool loop in progress and an assistant prefill.
@@ -79,7 +80,10 @@ export function checkThinking(body: ConverseBody, model: SimModel): Thinking | u
   if (budget < 1024) throw modelValidation("thinking.enabled.budget_tokens: Input should be greater than or equal to 1024");
   const inf = body.inferenceConfig ?? {};
   const maxTokens = inf.maxTokens ?? model.maxOutputTokens;
-  if (budget >= maxTokens) {
+  const beta = fields?.anthropic_beta;
+  const interleaved = Array.isArray(beta) && beta.some((b) => String(b).startsWith("interleaved-thinking"));
+  // With interleaved thinking the budget covers every thinking block of the turn, so it may exceed max_tokens.
+  if (budget >= maxTokens && !interleaved) {
     throw modelValidation(`\`max_tokens\` must be greater than \`thinking.budget_tokens\`. ${DOCS}#max-tokens-and-context-window-size`);
   }
   if (inf.temperature !== undefined && inf.temperature !== 1) {
@@ -96,6 +100,5 @@ export function checkThinking(body: ConverseBody, model: SimModel): Thinking | u
   const choice = body.toolConfig?.toolChoice;
   if (choice?.any || choice?.tool) throw modelValidation("Thinking may not be enabled when tool_choice forces tool use.");
   checkCurrentTurn(body);
-  const beta = fields?.anthropic_beta;
-  return { budgetTokens: budget, interleaved: Array.isArray(beta) && beta.some((b) => String(b).startsWith("interleaved-thinking")) };
+  return { budgetTokens: budget, interleaved };
 }

@@ -15,6 +15,8 @@ const START_USER = "A conversation must start with a user message. Try again wit
 const ALTERNATE =
   "A conversation must alternate between user and assistant roles. Make sure the conversation alternates between user and assistant roles and try again.";
 const NEEDS_TOOL_CONFIG = "The toolConfig field must be defined when using toolUse and toolResult content blocks.";
+/** InferenceConfigurationStopSequencesList `max` in the service model. */
+const MAX_STOP_SEQUENCES = 2500;
 const NO_CACHING = "You invoked an unsupported model or your request did not allow prompt caching. See the documentation for more information.";
 
 function checkRange(value: unknown, member: string, min: number, max?: number, integer = false): void {
@@ -39,6 +41,9 @@ function checkInference(body: ConverseBody, model: SimModel): void {
   }
   if (inf.stopSequences !== undefined) {
     if (!Array.isArray(inf.stopSequences)) throw constraint(inf.stopSequences, "inferenceConfig.stopSequences", "Member must be a list");
+    if (inf.stopSequences.length > MAX_STOP_SEQUENCES) {
+      throw constraint(inf.stopSequences, "inferenceConfig.stopSequences", `Member must have length less than or equal to ${MAX_STOP_SEQUENCES}`);
+    }
     inf.stopSequences.forEach((s: unknown, i: number) => {
       if (typeof s !== "string" || s.length < 1)
         throw constraint(s, `inferenceConfig.stopSequences.${i + 1}.member`, "Member must have length greater than or equal to 1");
@@ -84,6 +89,9 @@ function checkToolConfig(body: ConverseBody, model: SimModel, tally: ContentTall
     }
     const spec = isObj(entry.toolSpec) ? entry.toolSpec : undefined;
     if (!spec) throw validation(`The Tool object at toolConfig.tools.${i} must set toolSpec or cachePoint.`);
+    if (typeof spec.name === "string" && spec.name.length > 64) {
+      throw constraint(spec.name, `toolConfig.tools.${i + 1}.member.toolSpec.name`, "Member must have length less than or equal to 64");
+    }
     if (typeof spec.name !== "string" || !TOOL_NAME.test(spec.name)) {
       throw constraint(spec.name, `toolConfig.tools.${i + 1}.member.toolSpec.name`, "Member must satisfy regular expression pattern: [a-zA-Z0-9_-]+");
     }
@@ -218,6 +226,24 @@ function hasOpenObject(s: unknown): boolean {
   return nested.some(hasOpenObject);
 }
 
+/**
+ * Text rules of Anthropic's Messages API, checked after Bedrock's own: stop sequences need a visible character, and
+ * a final assistant message (a prefill) must not end in whitespace.
+ */
+function checkAnthropicText(body: ConverseBody, model: SimModel): void {
+  if (model.provider !== "Anthropic") return;
+  const stops: unknown = body.inferenceConfig?.stopSequences;
+  if (Array.isArray(stops) && stops.some((s) => typeof s === "string" && s.trim() === "")) {
+    throw modelValidation("stop_sequences: each stop sequence must contain non-whitespace");
+  }
+  const last = body.messages[body.messages.length - 1]!;
+  if (last.role !== "assistant") return;
+  const final = last.content.filter((b) => !b.cachePoint).at(-1);
+  if (typeof final?.text === "string" && /\s$/.test(final.text)) {
+    throw modelValidation("messages: final assistant content cannot end with trailing whitespace");
+  }
+}
+
 export function validateConverse(raw: unknown, model: SimModel): ValidRequest {
   if (model.kind !== "chat") throw validation("This action doesn't support the model that you provided. Try again with a supported text or chat model.");
   if (!isObj(raw)) throw validation("Malformed input request, please reformat your input and try again.");
@@ -235,6 +261,7 @@ export function validateConverse(raw: unknown, model: SimModel): ValidRequest {
   if (tally.cachePoints > 4 && model.provider === "Anthropic")
     throw modelValidation(`A maximum of 4 blocks with cache_control may be provided. Found ${tally.cachePoints}.`);
   const jsonSchema = checkOutputConfig(body, model);
+  checkAnthropicText(body, model);
   const thinking = checkThinking(body, model);
   return { body, thinking, cachePoints: tally.cachePoints, jsonSchema };
 }

@@ -134,6 +134,36 @@ const CASES: Case[] = [
   ],
   ["empty stop sequence", NOVA, { inferenceConfig: { stopSequences: [""] }, messages: [user("x")] }, /stopSequences.1.member' failed to satisfy constraint/],
   [
+    "more stop sequences than the service model allows",
+    NOVA,
+    { inferenceConfig: { stopSequences: Array.from({ length: 2501 }, (_, i) => `s${i}`) }, messages: [user("x")] },
+    /at 'inferenceConfig.stopSequences' failed to satisfy constraint: Member must have length less than or equal to 2500$/,
+  ],
+  [
+    "whitespace-only stop sequence on Claude",
+    SONNET,
+    { inferenceConfig: { stopSequences: ["END", "\n"] }, messages: [user("x")] },
+    "The model returned the following errors: stop_sequences: each stop sequence must contain non-whitespace",
+  ],
+  [
+    "Claude prefill ending in whitespace",
+    SONNET,
+    { messages: [user("x"), { role: "assistant", content: [{ text: "The answer is " }] }] },
+    "The model returned the following errors: messages: final assistant content cannot end with trailing whitespace",
+  ],
+  [
+    "Claude prefill ending in whitespace before a cache point",
+    SONNET,
+    { messages: [user("x"), { role: "assistant", content: [{ text: "{\n" }, { cachePoint: { type: "default" } }] }] },
+    /final assistant content cannot end with trailing whitespace/,
+  ],
+  [
+    "tool name longer than 64 characters",
+    SONNET,
+    { toolConfig: { tools: [{ toolSpec: { name: "t".repeat(65), inputSchema: { json: { type: "object" } } } }] }, messages: [user("x")] },
+    `1 validation error detected: Value '${"t".repeat(65)}' at 'toolConfig.tools.1.member.toolSpec.name' failed to satisfy constraint: Member must have length less than or equal to 64`,
+  ],
+  [
     "cachePoint on Llama",
     LLAMA,
     { system: [{ text: "s" }, { cachePoint: { type: "default" } }], messages: [user("x")] },
@@ -298,6 +328,18 @@ describe("Converse validation", () => {
       { ...thinking(), toolConfig: tools, messages: [user("a"), { role: "assistant", content: [signedReasoning("plan"), ...toolTurn().content] }, result()] },
     ],
     ["temperature with topP on Nova", NOVA, { inferenceConfig: { temperature: 0.5, topP: 0.9 }, messages: [user("x")] }],
+    ["a whitespace-only stop sequence on Nova", NOVA, { inferenceConfig: { stopSequences: ["\n"] }, messages: [user("x")] }],
+    ["a Nova prefill ending in whitespace", NOVA, { messages: [user("x"), { role: "assistant", content: [{ text: "Sure: " }] }] }],
+    ["a Claude prefill, trimmed", SONNET, { messages: [user("x"), { role: "assistant", content: [{ text: "The answer is" }] }] }],
+    [
+      "interleaved thinking with a budget above maxTokens (it spans the whole turn)",
+      SONNET,
+      {
+        additionalModelRequestFields: { thinking: { type: "enabled", budget_tokens: 8192 }, anthropic_beta: ["interleaved-thinking-2025-05-14"] },
+        inferenceConfig: { maxTokens: 4096 },
+        messages: [user("x")],
+      },
+    ],
     ["cachePoints on Nova", NOVA, { system: [{ text: "s" }, { cachePoint: { type: "default" } }], messages: [user("x")] }],
     [
       "a document name with parentheses, brackets and underscores",
