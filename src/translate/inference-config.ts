@@ -26,13 +26,18 @@ export function rejectUnsupported(req: ChatCompletionRequest): void {
  * pays for and expects.
  */
 export function resolveMaxTokens(req: ChatCompletionRequest, model: ModelEntry): number {
-  const param = req.max_completion_tokens != null ? "max_completion_tokens" : req.max_tokens != null ? "max_tokens" : null;
+  const param = maxTokensParam(req);
   if (param === null) return Math.min(model.defaultMaxTokens, model.maxOutputTokens);
   const value = req[param]!;
   if (value > model.maxOutputTokens) {
     throw GatewayError.invalidRequest(param, `${param} is too large: ${value}. Model '${model.id}' supports at most ${model.maxOutputTokens} output tokens.`);
   }
   return value;
+}
+
+/** The field the client's output limit comes from, or null when it set none. */
+export function maxTokensParam(req: ChatCompletionRequest): "max_completion_tokens" | "max_tokens" | null {
+  return req.max_completion_tokens != null ? "max_completion_tokens" : req.max_tokens != null ? "max_tokens" : null;
 }
 
 /** Bedrock's temperature range is 0–1, OpenAI's 0–2: above 1 is rejected or clamped, per configuration. */

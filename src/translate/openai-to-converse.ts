@@ -6,11 +6,11 @@
 import type { ConverseRequest, OutputConfig, ReasoningContentBlock } from "../bedrock/converse-types";
 import type { ModelEntry } from "../catalogue";
 import { limitCachePoints, MAX_CACHE_POINTS } from "./cache-points";
-import { buildInferenceConfig, rejectUnsupported, resolveMaxTokens, resolveTemperature } from "./inference-config";
+import { buildInferenceConfig, maxTokensParam, rejectUnsupported, resolveMaxTokens, resolveTemperature } from "./inference-config";
 import { convertMessages } from "./messages";
 import type { ChatCompletionRequest } from "./openai-types";
 import { mergeAdditionalFields, readPassthrough } from "./passthrough";
-import { fitThinkingBudget, planReasoning } from "./reasoning";
+import { fitThinkingBudget, MIN_ANSWER_ROOM, MIN_THINKING_BUDGET, planReasoning } from "./reasoning";
 import { planResponseFormat } from "./response-format";
 import { buildToolConfig, readTools, usesLegacyFunctions } from "./tools";
 import { assistantToolTurnLacksReasoning, hasToolBlocks, stripReasoning, toConverseMessages, toolNamesInHistory } from "./turns";
@@ -59,9 +59,12 @@ export function toConverseRequest(req: ChatCompletionRequest, ctx: TranslateCont
   } else if (thinking && messages[messages.length - 1]!.role === "assistant") {
     thinkingDropped = "the conversation ends with an assistant message (prefill), which extended thinking does not allow";
   } else if (thinking) {
-    const fit = fitThinkingBudget(budget, maxTokens, model, warnings);
+    const param = maxTokensParam(req);
+    const fit = fitThinkingBudget(budget, { maxTokens, clientSet: param !== null }, model, warnings);
     if (fit) ({ budget, maxTokens } = fit);
-    else thinkingDropped = `model '${model.id}' cannot fit the minimum thinking budget in its output limit`;
+    else if (param) {
+      thinkingDropped = `reasoning_effort ignored: ${param} ${maxTokens} leaves no room for extended thinking (${MIN_THINKING_BUDGET} thinking tokens at least, plus ${MIN_ANSWER_ROOM} for the answer)`;
+    } else thinkingDropped = `reasoning_effort ignored: model '${model.id}' cannot fit the minimum thinking budget in its output limit`;
   }
   if (thinkingDropped) thinking = false;
   if (!thinking) stripReasoning(messages);

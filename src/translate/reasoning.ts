@@ -8,8 +8,10 @@ import type { ReasoningEffort, ThinkingBlock } from "./openai-types";
 
 /** Anthropic's minimum thinking budget. */
 export const MIN_THINKING_BUDGET = 1024;
-/** Room left for the visible answer when maxTokens has to grow to fit the thinking budget. */
+/** Room kept for the visible answer beside the thinking budget (half of maxTokens when that is less). */
 export const THINKING_OUTPUT_ROOM = 4096;
+/** The least room for the answer that makes thinking worth it: with less, thinking is turned off. */
+export const MIN_ANSWER_ROOM = 256;
 
 export type ReasoningPlan = { kind: "none" } | { kind: "thinking"; budget: number } | { kind: "effort"; effort: NonNullable<OutputConfig["effort"]> };
 
@@ -41,20 +43,26 @@ export function planReasoning(effort: ReasoningEffort | null | undefined, model:
 }
 
 /**
- * Fits the thinking budget under maxTokens (Anthropic: budget_tokens < max_tokens). When it does not fit, maxTokens
- * grows to budget + THINKING_OUTPUT_ROOM (capped at the model's maximum); if it still does not fit, the budget
- * shrinks (keeping answer room), never below MIN_THINKING_BUDGET. Returns null when thinking is impossible within the model's maximum.
+ * Fits the thinking budget under maxTokens. Anthropic requires budget_tokens >= 1024 and budget_tokens < max_tokens
+ * (https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size),
+ * and thinking counts against max_tokens, as reasoning counts against OpenAI's `max_completion_tokens`.
+ * - A limit the client set is kept: the budget shrinks to leave room for the answer, never below the minimum.
+ * - Without one, maxTokens (the catalogue default) grows to budget + THINKING_OUTPUT_ROOM, capped at the model's
+ *   maximum, and the budget shrinks only if that cap is too small.
+ * Returns null when maxTokens cannot hold the minimum budget plus MIN_ANSWER_ROOM: thinking is then turned off.
  */
-export function fitThinkingBudget(budget: number, maxTokens: number, model: ModelEntry, warnings: string[]): { budget: number; maxTokens: number } | null {
-  if (budget < maxTokens) return { budget, maxTokens };
-  const raised = Math.min(budget + THINKING_OUTPUT_ROOM, model.maxOutputTokens);
-  // Shrinking keeps answer room too (at most half of maxTokens), else the answer would get a token or two.
-  const room = Math.min(THINKING_OUTPUT_ROOM, Math.floor(raised / 2));
-  const fitted = Math.min(budget, Math.max(MIN_THINKING_BUDGET, raised - room));
-  if (fitted >= raised) return null;
-  if (raised !== maxTokens) warnings.push(`max tokens raised from ${maxTokens} to ${raised} to fit the thinking budget`);
-  if (fitted !== budget) warnings.push(`thinking budget lowered from ${budget} to ${fitted} to fit the model's output limit`);
-  return { budget: fitted, maxTokens: raised };
+export function fitThinkingBudget(
+  budget: number,
+  limit: { maxTokens: number; clientSet: boolean },
+  model: ModelEntry,
+  warnings: string[],
+): { budget: number; maxTokens: number } | null {
+  const maxTokens = limit.clientSet ? limit.maxTokens : Math.min(model.maxOutputTokens, Math.max(limit.maxTokens, budget + THINKING_OUTPUT_ROOM));
+  if (maxTokens < MIN_THINKING_BUDGET + MIN_ANSWER_ROOM) return null;
+  const room = Math.min(THINKING_OUTPUT_ROOM, Math.floor(maxTokens / 2));
+  const fitted = Math.max(MIN_THINKING_BUDGET, Math.min(budget, maxTokens - room));
+  if (fitted < budget) warnings.push(`thinking budget lowered from ${budget} to ${fitted} tokens to leave room for the answer within ${maxTokens} max tokens`);
+  return { budget: fitted, maxTokens };
 }
 
 /**

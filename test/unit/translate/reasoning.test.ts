@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ReasoningContentBlock } from "../../../src/bedrock/converse-types";
 import { clientReasoningBlocks, fitThinkingBudget } from "../../../src/translate/reasoning";
-import { assistant, call, CLAUDE, model, NOVA, PLAIN, translate, user } from "./helpers";
+import { assistant, call, CLAUDE, CLAUDE37, model, NOVA, PLAIN, translate, user } from "./helpers";
 
 const q = [user("q")];
 const SIGNED: ReasoningContentBlock = { reasoningText: { text: "thinking...", signature: "sig1" } };
@@ -21,36 +21,89 @@ describe("reasoning_effort on claude-thinking models", () => {
     });
   });
 
-  it.each([
-    ["minimal", {}, 1024, 8192, []],
-    ["medium (budget = default max → raised)", {}, 8192, 12288, ["max tokens raised from 8192 to 12288 to fit the thinking budget"]],
-    ["high", {}, 16384, 20480, ["max tokens raised from 8192 to 20480 to fit the thinking budget"]],
-    ["xhigh → high budget", {}, 16384, 20480, ["max tokens raised from 8192 to 20480 to fit the thinking budget"]],
-    ["low with small explicit max_tokens", { max_tokens: 2000 }, 2048, 6144, ["max tokens raised from 2000 to 6144 to fit the thinking budget"]],
-    ["low with ample max_completion_tokens", { max_completion_tokens: 30000 }, 2048, 30000, []],
-  ])("%s", (name, extra, budget, maxTokens, warnings) => {
-    const effort = name.split(" ")[0];
-    const out = translate({ messages: q, reasoning_effort: effort, ...extra }, CLAUDE);
+  // Claude 3.7 Sonnet-like: default maxTokens 8192, output limit 64000; budgets 1024 / 2048 / 8192 / 16384.
+  const lowered = (from: number, to: number, max: number) => [
+    `thinking budget lowered from ${from} to ${to} tokens to leave room for the answer within ${max} max tokens`,
+  ];
+  it.each<[string, string, Record<string, number>, number, number, string[]]>([
+    ["no limit, minimal", "minimal", {}, 1024, 8192, []],
+    ["no limit, low", "low", {}, 2048, 8192, []],
+    ["no limit, medium: default raised so the budget fits", "medium", {}, 8192, 12288, []],
+    ["no limit, high: default raised", "high", {}, 16384, 20480, []],
+    ["no limit, xhigh → the high budget", "xhigh", {}, 16384, 20480, []],
+    ["medium, limit 8000 (below the budget)", "medium", { max_completion_tokens: 8000 }, 4000, 8000, lowered(8192, 4000, 8000)],
+    ["high, limit 16000 (below the budget)", "high", { max_completion_tokens: 16000 }, 11904, 16000, lowered(16384, 11904, 16000)],
+    ["medium, limit == budget", "medium", { max_completion_tokens: 8192 }, 4096, 8192, lowered(8192, 4096, 8192)],
+    ["medium, limit == budget + 1", "medium", { max_completion_tokens: 8193 }, 4097, 8193, lowered(8192, 4097, 8193)],
+    ["high, limit == budget", "high", { max_completion_tokens: 16384 }, 12288, 16384, lowered(16384, 12288, 16384)],
+    ["medium, limit == budget + full answer room", "medium", { max_completion_tokens: 12288 }, 8192, 12288, []],
+    ["medium, limit one short of budget + answer room", "medium", { max_completion_tokens: 12287 }, 8191, 12287, lowered(8192, 8191, 12287)],
+    ["low, limit == budget", "low", { max_completion_tokens: 2048 }, 1024, 2048, lowered(2048, 1024, 2048)],
+    ["low, limit 2049", "low", { max_completion_tokens: 2049 }, 1025, 2049, lowered(2048, 1025, 2049)],
+    ["minimal, limit 2048", "minimal", { max_completion_tokens: 2048 }, 1024, 2048, []],
+    ["minimal, limit 1280: minimum budget + least answer room", "minimal", { max_completion_tokens: 1280 }, 1024, 1280, []],
+    ["low, limit 1280: budget down to the minimum", "low", { max_completion_tokens: 1280 }, 1024, 1280, lowered(2048, 1024, 1280)],
+    ["low, ample limit", "low", { max_completion_tokens: 30000 }, 2048, 30000, []],
+    ["high, the model's whole output limit", "high", { max_completion_tokens: 64000 }, 16384, 64000, []],
+    ["medium, legacy max_tokens 8000", "medium", { max_tokens: 8000 }, 4000, 8000, lowered(8192, 4000, 8000)],
+  ])("%s", (_name, effort, extra, budget, maxTokens, warnings) => {
+    const out = translate({ messages: q, reasoning_effort: effort, ...extra }, CLAUDE37);
     expect(out.thinking).toBe(true);
     expect(out.body.additionalModelRequestFields).toEqual({ thinking: { type: "enabled", budget_tokens: budget } });
     expect(out.body.inferenceConfig!.maxTokens).toBe(maxTokens);
     expect(out.warnings).toEqual(warnings);
   });
 
-  it("budget lowered (keeping answer room) when the model's output limit is small", () => {
-    const small = model({ reasoning: "claude-thinking", defaultMaxTokens: 4096, maxOutputTokens: 10000 });
-    const out = translate({ messages: q, reasoning_effort: "high" }, small);
-    expect(out.body.additionalModelRequestFields).toEqual({ thinking: { type: "enabled", budget_tokens: 5904 } });
-    expect(out.body.inferenceConfig!.maxTokens).toBe(10000);
+  it.each([
+    ["max_completion_tokens", 1024],
+    ["max_completion_tokens", 1025],
+    ["max_completion_tokens", 1279],
+    ["max_tokens", 1100],
+    ["max_completion_tokens", 1],
+  ])("%s %i leaves no room for the minimum budget plus an answer → thinking dropped, limit and sampling kept", (param, limit) => {
+    const out = translate({ messages: q, reasoning_effort: "minimal", [param]: limit, temperature: 0.5 }, CLAUDE37);
+    expect(out.thinking).toBe(false);
+    expect(out.thinkingDropped).toBe(
+      `reasoning_effort ignored: ${param} ${limit} leaves no room for extended thinking (1024 thinking tokens at least, plus 256 for the answer)`,
+    );
+    expect(out.body.additionalModelRequestFields).toBeUndefined();
+    expect(out.body.inferenceConfig).toEqual({ maxTokens: limit, temperature: 0.5 });
+    expect(out.warnings).toEqual([]);
   });
 
-  it("thinking impossible within the output limit → dropped, request still served", () => {
-    const tiny = model({ id: "tiny", reasoning: "claude-thinking", defaultMaxTokens: 1024, maxOutputTokens: 1024 });
-    const out = translate({ messages: q, reasoning_effort: "low", temperature: 0.5 }, tiny);
+  it("every effort × limit: the client's limit is kept and Anthropic's bounds always hold", () => {
+    const limits = [1, 1023, 1024, 1025, 1279, 1280, 1281, 2047, 2048, 2049, 4095, 4096, 5120, 8191, 8192, 8193, 12288, 16383, 16384, 16385, 20480, 64000];
+    for (const effort of ["minimal", "low", "medium", "high", "xhigh"]) {
+      for (const limit of limits) {
+        const out = translate({ messages: q, reasoning_effort: effort, max_completion_tokens: limit }, CLAUDE37);
+        const at = `${effort} × ${limit}`;
+        expect(out.body.inferenceConfig!.maxTokens, at).toBe(limit);
+        if (!out.thinking) {
+          expect(limit, at).toBeLessThan(1280);
+          expect(out.body.additionalModelRequestFields, at).toBeUndefined();
+          continue;
+        }
+        const budget = (out.body.additionalModelRequestFields as { thinking: { budget_tokens: number } }).thinking.budget_tokens;
+        expect(budget, at).toBeGreaterThanOrEqual(1024);
+        expect(limit - budget, at).toBeGreaterThanOrEqual(256);
+      }
+    }
+  });
+
+  it.each([
+    ["minimal", 1024, "low"],
+    ["medium", 1000, "medium"],
+    ["high", 8000, "high"],
+    ["xhigh", 64000, "xhigh"],
+  ])("output-effort (Opus 4.5) is not bound by the thinking rules: %s with limit %i → effort %s, limit as sent", (effort, limit, expected) => {
+    const opus = model({ id: "opus", reasoning: "output-effort", structuredOutput: "native", defaultMaxTokens: 8192, maxOutputTokens: 64000 });
+    const out = translate({ messages: q, reasoning_effort: effort, max_completion_tokens: limit, temperature: 0.3 }, opus);
     expect(out.thinking).toBe(false);
-    expect(out.thinkingDropped).toMatch(/minimum thinking budget/);
+    expect(out.thinkingDropped).toBeUndefined();
+    expect(out.body.outputConfig).toEqual({ effort: expected });
     expect(out.body.additionalModelRequestFields).toBeUndefined();
-    expect(out.body.inferenceConfig).toEqual({ maxTokens: 1024, temperature: 0.5 });
+    expect(out.body.inferenceConfig).toEqual({ maxTokens: limit, temperature: 0.3 });
+    expect(out.warnings).toEqual([]);
   });
 
   it.each([["none"], [undefined]])("reasoning_effort %s → no thinking", (effort) => {
@@ -165,15 +218,19 @@ describe("reasoning round-trip", () => {
 
 describe("fitThinkingBudget", () => {
   const m = (maxOutputTokens: number) => model({ reasoning: "claude-thinking", maxOutputTokens, defaultMaxTokens: Math.min(4096, maxOutputTokens) });
-  it.each([
-    ["fits already", 2048, 4096, 64000, { budget: 2048, maxTokens: 4096 }],
-    ["raise maxTokens", 4096, 4096, 64000, { budget: 4096, maxTokens: 8192 }],
-    ["raise capped at model max, budget trimmed to keep answer room", 16384, 8192, 20000, { budget: 15904, maxTokens: 20000 }],
-    ["shrink budget, keep half for the answer", 16384, 4096, 8192, { budget: 4096, maxTokens: 8192 }],
-    ["shrink to the minimum", 4096, 1500, 1500, { budget: 1024, maxTokens: 1500 }],
-    ["impossible", 1024, 1024, 1024, null],
-  ])("%s", (_name, budget, maxTokens, maxOut, expected) => {
-    expect(fitThinkingBudget(budget, maxTokens, m(maxOut), [])).toEqual(expected);
+  it.each<[string, number, { maxTokens: number; clientSet: boolean }, number, { budget: number; maxTokens: number } | null]>([
+    ["client limit with room to spare: unchanged", 2048, { maxTokens: 4096, clientSet: true }, 64000, { budget: 2048, maxTokens: 4096 }],
+    ["client limit kept, budget shrinks to leave half for the answer", 4096, { maxTokens: 4096, clientSet: true }, 64000, { budget: 2048, maxTokens: 4096 }],
+    ["client limit kept, answer room capped at 4096", 16384, { maxTokens: 10000, clientSet: true }, 64000, { budget: 5904, maxTokens: 10000 }],
+    ["client limit: minimum budget and the least answer room", 1024, { maxTokens: 1280, clientSet: true }, 64000, { budget: 1024, maxTokens: 1280 }],
+    ["client limit one token too small", 1024, { maxTokens: 1279, clientSet: true }, 64000, null],
+    ["default already large enough", 1024, { maxTokens: 8192, clientSet: false }, 64000, { budget: 1024, maxTokens: 8192 }],
+    ["default raised to budget + answer room", 4096, { maxTokens: 4096, clientSet: false }, 64000, { budget: 4096, maxTokens: 8192 }],
+    ["default raise capped at the model's maximum, budget trimmed", 16384, { maxTokens: 8192, clientSet: false }, 20000, { budget: 15904, maxTokens: 20000 }],
+    ["small model maximum: half kept for the answer", 16384, { maxTokens: 4096, clientSet: false }, 8192, { budget: 4096, maxTokens: 8192 }],
+    ["model maximum too small for any thinking", 1024, { maxTokens: 1024, clientSet: false }, 1024, null],
+  ])("%s", (_name, budget, limit, maxOut, expected) => {
+    expect(fitThinkingBudget(budget, limit, m(maxOut), [])).toEqual(expected);
   });
 });
 
