@@ -23,6 +23,8 @@ export const ModelEntrySchema = z.object({
   aliases: z.array(z.string().min(1)).default([]),
   ownedBy: z.string().default("bedrock"),
   tools: z.boolean().default(true),
+  /** Accepts `toolConfig.toolChoice` any/tool (forcing a tool). Bedrock's ToolChoice reference: Claude and Nova; Llama rejects the field. */
+  toolChoice: z.boolean().default(true),
   vision: z.boolean().default(false),
   documents: z.boolean().default(false),
   caching: z.boolean().default(false),
@@ -36,6 +38,8 @@ export const ModelEntrySchema = z.object({
   structuredOutput: z.enum(["native", "tool"]).default("tool"),
   /** Some Claude 4.5+ models reject temperature and topP together: drop topP. */
   temperatureTopPConflict: z.boolean().default(false),
+  /** Anthropic's API rejects whitespace-only stop sequences and a final assistant message (prefill) ending in whitespace. */
+  strictWhitespace: z.boolean().default(false),
   /** Sent as maxTokens when the client gives none (Bedrock's own defaults truncate tool calls). */
   defaultMaxTokens: z.number().int().positive().default(4096),
   maxOutputTokens: z.number().int().positive().default(8192),
@@ -47,7 +51,7 @@ export const ModelEntrySchema = z.object({
 export type ModelEntry = z.infer<typeof ModelEntrySchema>;
 export type ModelEntryInput = z.input<typeof ModelEntrySchema>;
 
-const claudeThinking = { reasoning: "claude-thinking", vision: true, documents: true, caching: true } as const;
+const claudeThinking = { reasoning: "claude-thinking", vision: true, documents: true, caching: true, strictWhitespace: true } as const;
 /** Claude 4.5: native structured output, temperature and top_p not together, 64k output. */
 const claude45 = { ...claudeThinking, structuredOutput: "native", temperatureTopPConflict: true, defaultMaxTokens: 8192, maxOutputTokens: 64000 } as const;
 
@@ -120,6 +124,7 @@ export const DEFAULT_MODELS: ModelEntryInput[] = [
     id: "llama3-3-70b",
     bedrockModelId: "us.meta.llama3-3-70b-instruct-v1:0",
     ownedBy: "meta",
+    toolChoice: false,
     defaultMaxTokens: 2048,
     maxOutputTokens: 8192,
     price: { input: 0.72, output: 0.72 },
@@ -191,6 +196,9 @@ export function inferModelEntry(bedrockModelId: string): ModelEntry | undefined 
     documents: claude || nova,
     caching: modern || nova,
     reasoning: modern ? "claude-thinking" : "none",
+    // Forcing a tool is documented for Claude, Nova and Mistral Large only; elsewhere a forced choice would be a 400.
+    toolChoice: claude || nova || id.includes("mistral.mistral-large"),
+    strictWhitespace: claude,
     kind: id.includes("embed") ? "embedding" : "chat",
     embeddingFormat: id.includes("titan-embed-text-v2") ? "titan-v2" : id.includes("cohere.embed") ? "cohere-v3" : undefined,
   });

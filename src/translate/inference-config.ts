@@ -1,5 +1,6 @@
 /**
- * Sampling and length fields → `inferenceConfig` (MAPPING b.1), and the OpenAI fields Converse cannot honour.
+ * Sampling and length fields → `inferenceConfig` (`maxTokens`, `temperature`, `topP`, `stopSequences` in the
+ * Bedrock Converse API reference), and the OpenAI fields Converse cannot honour.
  */
 import type { InferenceConfiguration } from "../bedrock/converse-types";
 import type { ModelEntry } from "../catalogue";
@@ -51,14 +52,24 @@ export function resolveTemperature(temperature: number | null | undefined, above
   return 1;
 }
 
-/** `stop` → stopSequences: empty strings dropped (Bedrock needs non-empty ones), at most four. */
-export function toStopSequences(stop: ChatCompletionRequest["stop"]): string[] | undefined {
+/**
+ * `stop` → stopSequences, at most four. Empty strings are dropped (Bedrock needs non-empty ones); so are
+ * whitespace-only ones (such as "\n") for models flagged strictWhitespace, with a warning: Anthropic rejects the
+ * whole request otherwise ("each stop sequence must contain non-whitespace").
+ */
+export function toStopSequences(stop: ChatCompletionRequest["stop"], model: ModelEntry, warnings: string[]): string[] | undefined {
   if (stop == null) return undefined;
   const list = typeof stop === "string" ? [stop] : stop;
   if (list.length > MAX_STOP_SEQUENCES) {
     throw GatewayError.invalidRequest("stop", `At most ${MAX_STOP_SEQUENCES} stop sequences are allowed.`);
   }
-  const kept = list.filter((s) => s !== "");
+  const nonEmpty = list.filter((s) => s !== "");
+  const kept = model.strictWhitespace ? nonEmpty.filter((s) => s.trim() !== "") : nonEmpty;
+  if (kept.length < nonEmpty.length) {
+    warnings.push(
+      `${nonEmpty.length - kept.length} whitespace-only stop sequence(s) dropped: model '${model.id}' accepts only stop sequences with visible characters`,
+    );
+  }
   return kept.length > 0 ? kept : undefined;
 }
 
@@ -83,7 +94,7 @@ export function buildInferenceConfig(
   }
   if (temperature !== undefined) config.temperature = temperature;
   if (topP !== undefined) config.topP = topP;
-  const stopSequences = toStopSequences(req.stop);
+  const stopSequences = toStopSequences(req.stop, o.model, o.warnings);
   if (stopSequences) config.stopSequences = stopSequences;
   return config;
 }

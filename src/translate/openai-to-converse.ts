@@ -13,7 +13,7 @@ import { mergeAdditionalFields, readPassthrough } from "./passthrough";
 import { fitThinkingBudget, MIN_ANSWER_ROOM, MIN_THINKING_BUDGET, planReasoning } from "./reasoning";
 import { planResponseFormat } from "./response-format";
 import { buildToolConfig, readTools, usesLegacyFunctions } from "./tools";
-import { assistantToolTurnLacksReasoning, hasToolBlocks, stripReasoning, toConverseMessages, toolNamesInHistory } from "./turns";
+import { assistantToolTurnLacksReasoning, hasToolBlocks, stripReasoning, toConverseMessages, toolNamesInHistory, trimPrefill } from "./turns";
 
 export type TranslateContext = {
   model: ModelEntry; // resolved catalogue entry (bedrockModelId, capabilities)
@@ -68,8 +68,10 @@ export function toConverseRequest(req: ChatCompletionRequest, ctx: TranslateCont
   }
   if (thinkingDropped) thinking = false;
   if (!thinking) stripReasoning(messages);
+  if (model.strictWhitespace) trimPrefill(messages);
 
-  const format = planResponseFormat(req.response_format, model, toolRequest.names);
+  const forcesClientTool = toolRequest.choice === "required" || typeof toolRequest.choice === "object";
+  const format = planResponseFormat(req.response_format, model, { toolNames: toolRequest.names, forcesClientTool, thinking, warnings });
   const toolConfig = buildToolConfig(toolRequest, {
     model,
     historyHasToolBlocks: hasToolBlocks(messages),

@@ -1,5 +1,6 @@
 /**
- * `tools` / `tool_choice` (and legacy `functions` / `function_call`) → Converse `toolConfig` (MAPPING b.1, b.2.8).
+ * `tools` / `tool_choice` (and legacy `functions` / `function_call`) → Converse `toolConfig`: each function a
+ * `toolSpec` with its parameters as `inputSchema.json`, and the choice as Bedrock's `auto` / `any` / `tool`.
  */
 import type { Tool, ToolChoice, ToolConfiguration, ToolSpecification } from "../bedrock/converse-types";
 import type { ModelEntry } from "../catalogue";
@@ -101,7 +102,8 @@ export type ToolConfigOptions = {
  *   gateway declares the tools the history used, with a minimal `{"type":"object"}` schema. Chosen over a 400
  *   because many clients drop `tools` on a final "summarise" turn.
  * - `auto` is Bedrock's default and some models reject the field, so it is omitted.
- * - Forced choices are not allowed with Claude extended thinking: they fall back to auto with a warning.
+ * - Forced choices are not allowed with Claude extended thinking, and some models (Llama) reject toolChoice
+ *   altogether: they fall back to auto with a warning.
  */
 export function buildToolConfig(tr: ToolRequest, o: ToolConfigOptions): ToolConfiguration | undefined {
   const tools: Tool[] = tr.choice !== "none" || o.historyHasToolBlocks ? [...tr.tools] : [];
@@ -119,6 +121,9 @@ export function buildToolConfig(tr: ToolRequest, o: ToolConfigOptions): ToolConf
   let toolChoice = chooseTool(tr, o.jsonTool);
   if (toolChoice && o.thinking) {
     o.warnings.push(`${tr.choiceParam} forcing a tool is not allowed with extended thinking: sent as auto`);
+    toolChoice = undefined;
+  } else if (toolChoice && !o.model.toolChoice) {
+    o.warnings.push(`${tr.choiceParam} forcing a tool is not supported by model '${o.model.id}': sent as auto`);
     toolChoice = undefined;
   }
   return toolChoice ? { tools, toolChoice } : { tools };

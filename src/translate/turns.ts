@@ -1,5 +1,5 @@
 /**
- * Turn-level rules that Bedrock enforces on the whole conversation (MAPPING b.2.5, b.2.7): strict user/assistant
+ * Turn-level rules that Bedrock enforces on the whole conversation: strict user/assistant
  * alternation, tool results first in their user turn, reasoning first in its assistant turn, a text block beside
  * every document, and a user turn first.
  */
@@ -77,6 +77,22 @@ export function toolNamesInHistory(messages: ConverseMessage[]): string[] {
 /** With thinking on, Anthropic requires each assistant turn that calls tools to start with its signed thinking. */
 export function assistantToolTurnLacksReasoning(messages: ConverseMessage[]): boolean {
   return messages.some((m) => m.role === "assistant" && has(m.content, "toolUse") && !has(m.content, "reasoningContent"));
+}
+
+/**
+ * Anthropic rejects a conversation whose final assistant message (a prefill) ends in whitespace ("final assistant
+ * content cannot end with trailing whitespace"), so its last text block loses its trailing whitespace. Blank text
+ * blocks never get here (messages.ts drops them), so the block keeps some text.
+ */
+export function trimPrefill(messages: ConverseMessage[]): void {
+  const last = messages[messages.length - 1]!;
+  if (last.role !== "assistant") return;
+  for (let i = last.content.length - 1; i >= 0; i--) {
+    const b = last.content[i]!;
+    if (isCachePoint(b)) continue;
+    if ("text" in b && typeof b.text === "string") last.content[i] = { ...b, text: b.text.trimEnd() };
+    return;
+  }
 }
 
 /** Removes every reasoning block (thinking off: Bedrock must never see them). */

@@ -81,6 +81,11 @@ describe("models", () => {
       if (entry.structuredOutput === "native") expect(m.structuredOutput, entry.id).toBe(true);
       if (entry.temperatureTopPConflict) expect(m.temperatureTopPConflict, entry.id).toBe(true);
       if (entry.vision) expect(m.vision, entry.id).toBe(true);
+      if (m.kind === "chat") {
+        // A forced tool choice on a model that rejects it is a 400; one the catalogue withholds is a lost feature.
+        expect(m.toolChoice, entry.id).toBe(entry.toolChoice ?? true);
+        expect(m.provider === "Anthropic", entry.id).toBe(entry.strictWhitespace ?? false);
+      }
       // The base id (without the geo prefix) is known too.
       expect(resolveModel(entry.bedrockModelId.replace(/^(us|eu|apac|global)\./, ""), "us-east-1")).toBeDefined();
     }

@@ -20,6 +20,7 @@ export const CLAUDE = model({
   caching: true,
   structuredOutput: "native",
   temperatureTopPConflict: true,
+  strictWhitespace: true,
   defaultMaxTokens: 8192,
   maxOutputTokens: 64000,
 });
@@ -30,6 +31,7 @@ export const CLAUDE37 = model({
   vision: true,
   documents: true,
   caching: true,
+  strictWhitespace: true,
   defaultMaxTokens: 8192,
   maxOutputTokens: 64000,
 });

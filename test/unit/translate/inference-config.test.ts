@@ -102,6 +102,33 @@ describe("stop", () => {
     expect(translate({ messages: q, stop }).body.inferenceConfig).toEqual(stopSequences ? { maxTokens: 1000, stopSequences } : { maxTokens: 1000 });
   });
 
+  it.each<[string, unknown, string[] | undefined, string[]]>([
+    [
+      "newline dropped",
+      ["\n", "END"],
+      ["END"],
+      ["1 whitespace-only stop sequence(s) dropped: model 'claude' accepts only stop sequences with visible characters"],
+    ],
+    [
+      "only whitespace → omitted",
+      ["\n\n", " "],
+      undefined,
+      ["2 whitespace-only stop sequence(s) dropped: model 'claude' accepts only stop sequences with visible characters"],
+    ],
+    ["surrounding whitespace kept", ["\nHuman:"], ["\nHuman:"], []],
+    ["empty strings dropped without a warning", ["", "x"], ["x"], []],
+  ])("strictWhitespace model (Claude): %s", (_name, stop, stopSequences, warnings) => {
+    const out = translate({ messages: q, stop }, CLAUDE);
+    expect(out.body.inferenceConfig!.stopSequences).toEqual(stopSequences);
+    expect(out.warnings).toEqual(warnings);
+  });
+
+  it("other models keep whitespace-only stop sequences", () => {
+    const out = translate({ messages: q, stop: ["\n"] }, PLAIN);
+    expect(out.body.inferenceConfig!.stopSequences).toEqual(["\n"]);
+    expect(out.warnings).toEqual([]);
+  });
+
   it("more than four → 400 stop", () => {
     expect(translateError({ messages: q, stop: ["1", "2", "3", "4", "5"] })).toMatchObject({ status: 400, param: "stop" });
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DOCUMENT_ONLY_TEXT } from "../../../src/translate/turns";
-import { assistant, call, PNG_B64, CLAUDE, translate, translateError, user } from "./helpers";
+import { assistant, call, PNG_B64, CLAUDE, PLAIN, translate, translateError, user } from "./helpers";
 
 const bodyOf = (messages: unknown[], m = CLAUDE) => translate({ messages }, m).body;
 
@@ -265,6 +265,35 @@ describe("legacy function messages", () => {
   it("function message without a matching call → 400", () => {
     const messages = [user("q"), assistant(null, { tool_calls: [call("c", "alpha")] }), { role: "function", name: "gamma", content: "x" }];
     expect(translateError({ messages }, CLAUDE)).toMatchObject({ param: "messages[2].name" });
+  });
+});
+
+describe("assistant prefill", () => {
+  it.each([
+    ["string content", [user("q"), assistant("The answer is ")], [{ text: "The answer is" }]],
+    [
+      "last text part",
+      [
+        user("q"),
+        assistant([
+          { type: "text", text: "A \n" },
+          { type: "text", text: "B\t\n" },
+        ]),
+      ],
+      [{ text: "A \n" }, { text: "B" }],
+    ],
+    [
+      "text before a cache point",
+      [user("q"), assistant([{ type: "text", text: "{ ", cache_control: { type: "ephemeral" } }])],
+      [{ text: "{" }, { cachePoint: { type: "default" } }],
+    ],
+  ])("trailing whitespace trimmed on Claude (%s)", (_name, messages, content) => {
+    expect(bodyOf(messages).messages.at(-1)).toEqual({ role: "assistant", content });
+  });
+
+  it("other models and earlier assistant turns keep their whitespace", () => {
+    expect(bodyOf([user("q"), assistant("Sure: ")], PLAIN).messages.at(-1)!.content).toEqual([{ text: "Sure: " }]);
+    expect(bodyOf([user("q"), assistant("one "), user("more")]).messages[1]!.content).toEqual([{ text: "one " }]);
   });
 });
 

@@ -42,7 +42,8 @@ describe("toConverseRequest", () => {
           { role: "user", content: [{ toolResult: { toolUseId: "call_1", content: [{ text: "A cat." }] } }] },
         ],
         system: [{ text: "You are a coding agent." }, { cachePoint: { type: "default" } }, { text: "Answer in one word." }],
-        inferenceConfig: { maxTokens: 300, temperature: 0.4, stopSequences: ["\n\n"] },
+        // "\n\n" is dropped: Anthropic rejects whitespace-only stop sequences.
+        inferenceConfig: { maxTokens: 300, temperature: 0.4 },
         toolConfig: {
           tools: [
             {
@@ -56,7 +57,7 @@ describe("toConverseRequest", () => {
         },
       },
       thinking: false,
-      warnings: [],
+      warnings: ["1 whitespace-only stop sequence(s) dropped: model 'claude' accepts only stop sequences with visible characters"],
     });
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_JSON_TOOL_NAME, isClosedSchema, JSON_OBJECT_INSTRUCTION } from "../../../src/translate/response-format";
+import { DEFAULT_JSON_TOOL_NAME, isClosedSchema, JSON_OBJECT_INSTRUCTION, OPEN_OBJECT_SCHEMA } from "../../../src/translate/response-format";
 import { CLAUDE, CLAUDE37, model, PLAIN, translate } from "./helpers";
 
 const q = [
@@ -17,14 +17,104 @@ describe("response_format", () => {
     expect(out.jsonToolName).toBeUndefined();
   });
 
+  const jsonObjectTool = {
+    toolSpec: {
+      name: DEFAULT_JSON_TOOL_NAME,
+      description: "Give the final answer as this tool's input: one JSON object.",
+      inputSchema: { json: OPEN_OBJECT_SCHEMA },
+    },
+  };
+
   it.each([
-    ["native model", CLAUDE],
+    ["native-output model (an open object cannot be a native schema)", CLAUDE],
+    ["Claude 3.7", CLAUDE37],
     ["tool model", PLAIN],
-  ])("json_object → system instruction appended (%s)", (_name, m) => {
+  ])("json_object → a forced tool with an open object schema (%s)", (_name, m) => {
+    const out = translate({ messages: q, response_format: { type: "json_object" } }, m);
+    expect(out.body.system).toEqual([{ text: "sys" }]);
+    expect(out.body.outputConfig).toBeUndefined();
+    expect(out.body.toolConfig).toEqual({ tools: [jsonObjectTool], toolChoice: { tool: { name: DEFAULT_JSON_TOOL_NAME } } });
+    expect(out.jsonToolName).toBe(DEFAULT_JSON_TOOL_NAME);
+    expect(out.warnings).toEqual([]);
+  });
+
+  it.each([
+    ["no tool use", model({ id: "no-tools", tools: false }), "model 'no-tools' has no tool use"],
+    ["no tool choice (Llama)", model({ id: "llama", toolChoice: false }), "model 'llama' cannot be made to call a tool"],
+  ])("json_object on a model with %s → the system instruction, with a warning", (_name, m, why) => {
     const out = translate({ messages: q, response_format: { type: "json_object" } }, m);
     expect(out.body.system).toEqual([{ text: "sys" }, { text: JSON_OBJECT_INSTRUCTION }]);
-    expect(out.body.outputConfig).toBeUndefined();
     expect(out.body.toolConfig).toBeUndefined();
+    expect(out.jsonToolName).toBeUndefined();
+    expect(out.warnings).toEqual([`response_format json_object is asked for by instruction only, not enforced: ${why}`]);
+  });
+
+  it("json_object with extended thinking → the instruction (a forced tool is not allowed with thinking), with a warning", () => {
+    const out = translate({ messages: q, response_format: { type: "json_object" }, reasoning_effort: "low" }, CLAUDE37);
+    expect(out.thinking).toBe(true);
+    expect(out.body.system).toEqual([{ text: "sys" }, { text: JSON_OBJECT_INSTRUCTION }]);
+    expect(out.body.toolConfig).toBeUndefined();
+    expect(out.jsonToolName).toBeUndefined();
+    expect(out.warnings).toEqual([
+      "response_format json_object is asked for by instruction only, not enforced: extended thinking cannot be combined with the forced tool that enforces it",
+    ]);
+  });
+
+  it("json_object with thinking dropped (prefill) → enforced with the forced tool after all", () => {
+    const out = translate(
+      { messages: [...q, { role: "assistant", content: "{" }], response_format: { type: "json_object" }, reasoning_effort: "low" },
+      CLAUDE37,
+    );
+    expect(out.thinking).toBe(false);
+    expect(out.body.toolConfig?.toolChoice).toEqual({ tool: { name: DEFAULT_JSON_TOOL_NAME } });
+  });
+
+  const lookup = [{ type: "function", function: { name: "lookup", parameters: { type: "object", properties: { q: { type: "string" } } } } }];
+  const names = (out: ReturnType<typeof translate>) => out.body.toolConfig!.tools.map((t) => ("toolSpec" in t ? t.toolSpec.name : "cachePoint"));
+
+  it.each<[string, Record<string, unknown>, string[], unknown, string | undefined]>([
+    ["client tools, auto: call one of them or answer through the JSON tool", {}, ["lookup", DEFAULT_JSON_TOOL_NAME], { any: {} }, DEFAULT_JSON_TOOL_NAME],
+    [
+      "client tools, tool_choice none: only the JSON tool, forced",
+      { tool_choice: "none" },
+      [DEFAULT_JSON_TOOL_NAME],
+      { tool: { name: DEFAULT_JSON_TOOL_NAME } },
+      DEFAULT_JSON_TOOL_NAME,
+    ],
+    ["tool_choice required: the answer is a tool call, no JSON tool", { tool_choice: "required" }, ["lookup"], { any: {} }, undefined],
+    [
+      "named tool_choice: that tool, no JSON tool",
+      { tool_choice: { type: "function", function: { name: "lookup" } } },
+      ["lookup"],
+      { tool: { name: "lookup" } },
+      undefined,
+    ],
+  ])("json_object with %s", (_name, extra, toolNames, toolChoice, jsonToolName) => {
+    const out = translate({ messages: q, tools: lookup, response_format: { type: "json_object" }, ...extra }, PLAIN);
+    expect(names(out)).toEqual(toolNames);
+    expect(out.body.toolConfig!.toolChoice).toEqual(toolChoice);
+    expect(out.jsonToolName).toBe(jsonToolName);
+    expect(out.body.system).toEqual([{ text: "sys" }]);
+  });
+
+  it("json_object tool name does not clash with a client tool of the same name", () => {
+    const out = translate(
+      { messages: q, tools: [{ type: "function", function: { name: DEFAULT_JSON_TOOL_NAME } }], response_format: { type: "json_object" } },
+      PLAIN,
+    );
+    expect(out.jsonToolName).toBe(`${DEFAULT_JSON_TOOL_NAME}_2`);
+    expect(names(out)).toEqual([DEFAULT_JSON_TOOL_NAME, `${DEFAULT_JSON_TOOL_NAME}_2`]);
+  });
+
+  it("json_object with client tools and extended thinking → tools sent with auto, the instruction for the answer", () => {
+    const out = translate({ messages: q, tools: lookup, tool_choice: "required", response_format: { type: "json_object" }, reasoning_effort: "low" }, CLAUDE37);
+    expect(names(out)).toEqual(["lookup"]);
+    expect(out.body.toolConfig!.toolChoice).toBeUndefined();
+    expect(out.body.system).toEqual([{ text: "sys" }, { text: JSON_OBJECT_INSTRUCTION }]);
+    expect(out.warnings).toEqual([
+      "response_format json_object is asked for by instruction only, not enforced: extended thinking cannot be combined with the forced tool that enforces it",
+      "tool_choice forcing a tool is not allowed with extended thinking: sent as auto",
+    ]);
   });
 
   it("json_schema on a native model → outputConfig.textFormat with the schema as a JSON string", () => {
@@ -109,11 +199,25 @@ describe("response_format", () => {
     });
   });
 
-  it("model without tools or native output → system instruction with the schema", () => {
-    const out = translate({ messages: q, response_format: jsonSchema() }, model({ tools: false }));
+  it.each([
+    ["without tools", model({ tools: false }), "model 'test-model' has no tool use"],
+    ["without tool choice", model({ toolChoice: false }), "model 'test-model' cannot be made to call a tool"],
+  ])("json_schema on a model %s or native output → system instruction with the schema, with a warning", (_name, m, why) => {
+    const out = translate({ messages: q, response_format: jsonSchema() }, m);
     expect(out.body.system).toEqual([{ text: "sys" }, { text: `${JSON_OBJECT_INSTRUCTION} It must conform to this JSON schema:\n${JSON.stringify(schema)}` }]);
     expect(out.body.toolConfig).toBeUndefined();
     expect(out.jsonToolName).toBeUndefined();
+    expect(out.warnings).toEqual([`response_format json_schema is asked for by instruction only, not enforced: ${why}`]);
+  });
+
+  it("json_schema with tool_choice required on a tool model → no JSON tool: the answer is one of the client's tool calls", () => {
+    const tools = [{ type: "function", function: { name: "lookup" } }];
+    const out = translate({ messages: q, tools, tool_choice: "required", response_format: jsonSchema() }, PLAIN);
+    expect(out.jsonToolName).toBeUndefined();
+    expect(out.body.toolConfig).toEqual({
+      tools: [expect.objectContaining({ toolSpec: expect.objectContaining({ name: "lookup" }) })],
+      toolChoice: { any: {} },
+    });
   });
 
   it("tool emulation with extended thinking: tool offered, not forced, with a warning", () => {

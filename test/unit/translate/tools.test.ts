@@ -77,6 +77,24 @@ describe("tool_choice", () => {
   });
 });
 
+describe("tool_choice on a model that cannot force a tool (Llama)", () => {
+  const llama = model({ id: "llama", toolChoice: false });
+  it.each([
+    ["required", "required"],
+    ["named", { type: "function", function: { name: "get_weather" } }],
+  ])("%s → sent as auto, with a warning", (_name, tool_choice) => {
+    const out = translate({ messages: q, tools: [weather], tool_choice }, llama);
+    expect(out.body.toolConfig).toEqual({ tools: [expect.objectContaining({ toolSpec: expect.objectContaining({ name: "get_weather" }) })] });
+    expect(out.warnings).toEqual(["tool_choice forcing a tool is not supported by model 'llama': sent as auto"]);
+  });
+
+  it("auto → tools without a choice, no warning", () => {
+    const out = translate({ messages: q, tools: [weather], tool_choice: "auto" }, llama);
+    expect(out.body.toolConfig!.toolChoice).toBeUndefined();
+    expect(out.warnings).toEqual([]);
+  });
+});
+
 describe("tool blocks in history without tools", () => {
   it("synthesizes minimal specs for the tool names used", () => {
     const messages = [
