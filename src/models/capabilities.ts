@@ -20,6 +20,10 @@ export type Capabilities = {
   structuredOutput: "native" | "tool";
   /** Some Claude models reject temperature and topP together: drop topP. */
   temperatureTopPConflict: boolean;
+  /** Accepts `toolConfig.toolChoice` any/tool (forcing a tool): Bedrock's ToolChoice reference lists Claude, Nova and Mistral Large; Llama rejects the field. */
+  toolChoice: boolean;
+  /** Anthropic's API rejects whitespace-only stop sequences and a final assistant message (prefill) ending in whitespace. */
+  strictWhitespace: boolean;
   /** Sent as maxTokens when the client gives none (Bedrock's own defaults truncate tool calls). */
   defaultMaxTokens: number;
   maxOutputTokens: number;
@@ -38,17 +42,19 @@ const CONSERVATIVE = {
   reasoning: "none",
   structuredOutput: "tool",
   temperatureTopPConflict: false,
+  toolChoice: false,
+  strictWhitespace: false,
   defaultMaxTokens: 4096,
   maxOutputTokens: 8192,
 } as const satisfies Traits;
 
 const THINKING_BUDGET = { minimal: 1024, low: 2048, medium: 8192, high: 16384 } as const;
 
-const claude = { vision: true, documents: true } as const;
+const claude = { vision: true, documents: true, toolChoice: true, strictWhitespace: true } as const;
 const claudeThinking = { ...claude, caching: true, reasoning: "claude-thinking" } as const;
 // Anthropic's API answers 400 "temperature and top_p cannot both be specified for this model" from Opus 4.1 on.
 const claude45 = { ...claudeThinking, structuredOutput: "native", temperatureTopPConflict: true, defaultMaxTokens: 8192, maxOutputTokens: 64000 } as const;
-const nova = { vision: true, documents: true, caching: true, defaultMaxTokens: 5000, maxOutputTokens: 10000 } as const;
+const nova = { vision: true, documents: true, caching: true, toolChoice: true, defaultMaxTokens: 5000, maxOutputTokens: 10000 } as const;
 const embedding = { kind: "embedding", tools: false } as const;
 
 /**
@@ -75,12 +81,14 @@ const FAMILIES: ReadonlyArray<readonly [RegExp, Traits]> = [
   [/^amazon\.nova-micro/, { ...nova, vision: false, documents: false }],
   [/^amazon\.nova-(lite|pro)-v1/, nova],
   // Nova 2 Lite: 64K output (model card). No cache-read price could be confirmed for it, so caching is not assumed.
-  [/^amazon\.nova-2-lite/, { vision: true, documents: true, defaultMaxTokens: 5000, maxOutputTokens: 64000 }],
-  [/^amazon\.nova/, { vision: true, documents: true, caching: true }],
+  [/^amazon\.nova-2-lite/, { vision: true, documents: true, toolChoice: true, defaultMaxTokens: 5000, maxOutputTokens: 64000 }],
+  [/^amazon\.nova/, { vision: true, documents: true, caching: true, toolChoice: true }],
   [/^meta\.llama3-3/, { defaultMaxTokens: 2048, maxOutputTokens: 8192 }],
   // Llama 4 takes images (model card: image input, 8K output).
   [/^meta\.llama4/, { vision: true, defaultMaxTokens: 2048, maxOutputTokens: 8192 }],
-  [/^mistral\.(mistral-large-3|ministral-3)/, { vision: true }],
+  [/^mistral\.mistral-large-3/, { vision: true, toolChoice: true }],
+  [/^mistral\.ministral-3/, { vision: true }],
+  [/^mistral\.mistral-large/, { toolChoice: true }],
   // DeepSeek-R1 on Bedrock has no tool use; its max_tokens goes up to 32,768 and AWS advises 8,192 or fewer
   // (https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-deepseek.html).
   [/^deepseek\.r1/, { tools: false, defaultMaxTokens: 8192, maxOutputTokens: 32768 }],
