@@ -116,6 +116,8 @@ export const ConfigSchema = z.object({
   MIGRATE_ON_START: bool(true),
   /** How long Node and Bun wait for the database at start before giving up. */
   DB_CONNECT_TIMEOUT_MS: int(30_000, 0),
+  /** Usage rows kept in memory while the database is down (Node, Bun); from this many on, requests get 503. */
+  USAGE_QUEUE_MAX: int(100_000, 1),
   AWS_REGION: z
     .string()
     .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, "must be an AWS region such as us-east-1")

@@ -1,5 +1,6 @@
 import { and, desc, eq, gte, lt, sql, type AnyColumn } from "drizzle-orm";
 import type { Db } from "./client";
+import { storableRecord } from "../usage/storable";
 import { rowsOf } from "./rows";
 import { usageEvents } from "./schema";
 
@@ -71,7 +72,8 @@ export async function insertUsage(db: Db, row: UsageRow): Promise<boolean> {
  */
 export async function insertUsageBatch(db: Db, rows: readonly UsageRow[]): Promise<number> {
   if (rows.length === 0) return 0;
-  const payload = JSON.stringify(rows.map(toRecord));
+  // Every string of every row, whatever its column: a client's NUL or lone surrogate must not make Postgres refuse the batch.
+  const payload = JSON.stringify(rows.map((r) => storableRecord(toRecord(r))));
   const result = await db.execute(sql`
     insert into usage_events (request_id, key_id, user_email, team, endpoint, model, bedrock_model_id, stream, status,
       http_status, error_code, stop_reason, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,

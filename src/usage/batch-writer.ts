@@ -1,9 +1,13 @@
 /**
  * Batches usage rows for long-lived servers: rows settled within `maxDelayMs` of each other go to Postgres in
  * one INSERT, so the database sees a handful of statements a second instead of one per request. While the
- * database is down, rows stay queued (bounded) and are retried with backoff until it is back; the pending work
+ * database is down, rows stay queued and are retried with backoff until it is back; past `maxQueued` rows the
+ * writer reports itself full, so new requests are refused (503) instead of rows being dropped. The pending work
  * is handed to `waitUntil`, so a draining server flushes it, and what still cannot be written at exit is logged
  * row by row for replay. Inserts are idempotent on request_id, so a retried batch never duplicates a row.
+ *
+ * A batch that Postgres refuses for its content (not for being unreachable) is split in halves until the refused
+ * rows are alone: the others are written, each refused row is logged once and dropped, and the writer moves on.
  */
 import type { Db } from "../db/client";
 import { insertUsageBatch, type UsageRow } from "../db/usage";
@@ -11,11 +15,15 @@ import type { Logger } from "../logger";
 
 export type UsageWriter = {
   write(row: UsageRow): void;
+  /** True while `maxQueued` rows or more wait for the database: the gateway then refuses new requests. */
+  isFull(): boolean;
   /** Rows not yet written (e.g. at exit, with the database still down). */
   pendingRows(): readonly UsageRow[];
 };
 
 const MAX_BACKOFF_MS = 5_000;
+
+type Insert = (rows: UsageRow[]) => Promise<unknown>;
 
 export function createBatchUsageWriter(opts: {
   db: Db;
@@ -23,16 +31,23 @@ export function createBatchUsageWriter(opts: {
   waitUntil(promise: Promise<unknown>): void;
   maxBatch?: number;
   maxDelayMs?: number;
-  /** Beyond this many queued rows (a long outage), the oldest are logged and dropped. */
+  /** From this many queued rows on (a long outage), `isFull()` is true. Rows already settled are still queued. */
   maxQueued?: number;
-  insert?: (rows: UsageRow[]) => Promise<unknown>;
+  insert?: Insert;
 }): UsageWriter {
   const maxBatch = opts.maxBatch ?? 200;
   const maxDelayMs = opts.maxDelayMs ?? 20;
   const maxQueued = opts.maxQueued ?? 100_000;
   const insert = opts.insert ?? ((rows: UsageRow[]) => insertUsageBatch(opts.db, rows));
+  // Refused rows, so a batch retried after a later connection failure neither sends nor logs them again.
+  const refused = new WeakSet<UsageRow>();
+  const refuse = (row: UsageRow, err: unknown) => {
+    refused.add(row);
+    opts.logger.error("usage row refused by the database and dropped", { usage: row, error: errorText(err), sqlstate: sqlStateOf(err) });
+  };
   let queue: UsageRow[] = [];
   let running = false;
+  let full = false;
   let wake: (() => void) | null = null;
 
   const sleep = (ms: number) =>
@@ -46,6 +61,13 @@ export function createBatchUsageWriter(opts: {
       wake = done;
     });
 
+  const noteDrained = () => {
+    if (full && queue.length < maxQueued) {
+      full = false;
+      opts.logger.info("usage queue below its limit again: accepting requests", { queued: queue.length });
+    }
+  };
+
   async function run(): Promise<void> {
     running = true;
     let failures = 0;
@@ -54,8 +76,13 @@ export function createBatchUsageWriter(opts: {
       while (queue.length > 0) {
         const batch = queue.slice(0, maxBatch);
         try {
-          await insert(batch);
+          await insertIsolating(
+            insert,
+            batch.filter((r) => !refused.has(r)),
+            refuse,
+          );
           queue = queue.slice(batch.length);
+          noteDrained();
           if (failures > 0) opts.logger.info("usage rows written after a database outage", { retries: failures });
           failures = 0;
         } catch (err) {
@@ -71,14 +98,14 @@ export function createBatchUsageWriter(opts: {
   return {
     write(row) {
       queue.push(row);
-      if (queue.length > maxQueued) {
-        for (const dropped of queue.splice(0, queue.length - maxQueued)) {
-          opts.logger.error("usage row dropped: queue full while the database is down", { usage: dropped });
-        }
+      if (!full && queue.length >= maxQueued) {
+        full = true;
+        opts.logger.error("usage queue full while the database is unavailable: refusing new requests", { queued: queue.length });
       }
       if (!running) opts.waitUntil(run());
       else if (queue.length >= maxBatch) wake?.();
     },
+    isFull: () => queue.length >= maxQueued,
     pendingRows: () => queue,
   };
 }
@@ -86,14 +113,24 @@ export function createBatchUsageWriter(opts: {
 /** Direct inserts (no batching), retried a few times: for runtimes whose work ends with the request (Workers). */
 export async function insertWithRetry(opts: { db: Db; logger: Logger }, rows: UsageRow[]): Promise<void> {
   const delays = [100, 400, 1500, 4000];
+  const insert: Insert = (batch) => insertUsageBatch(opts.db, batch);
+  const refused = new Set<UsageRow>();
+  const refuse = (row: UsageRow, err: unknown) => {
+    refused.add(row);
+    opts.logger.error("usage row refused by the database and dropped", { usage: row, error: errorText(err), sqlstate: sqlStateOf(err) });
+  };
   for (let attempt = 0; ; attempt++) {
     try {
-      await insertUsageBatch(opts.db, rows);
+      await insertIsolating(
+        insert,
+        rows.filter((r) => !refused.has(r)),
+        refuse,
+      );
       return;
     } catch (err) {
       if (attempt >= delays.length) {
         // Logged without prompts or keys, so an operator can replay them (the insert is idempotent on request_id).
-        for (const row of rows) opts.logger.error("usage row could not be written", { usage: row, error: errorText(err) });
+        for (const row of rows) if (!refused.has(row)) opts.logger.error("usage row could not be written", { usage: row, error: errorText(err) });
         return;
       }
       await new Promise((r) => setTimeout(r, delays[attempt]));
@@ -101,6 +138,61 @@ export async function insertWithRetry(opts: { db: Db; logger: Logger }, rows: Us
   }
 }
 
+/**
+ * Inserts `rows`; when Postgres refuses them for their content, splits them in halves until each refused row is
+ * alone, writes the rest and hands each refused row to `refuse`. A batch of n rows with one bad row costs about
+ * 2·log2(n) more statements. Rejects (for the caller to retry) when the database is unavailable.
+ */
+async function insertIsolating(insert: Insert, rows: UsageRow[], refuse: (row: UsageRow, err: unknown) => void): Promise<void> {
+  if (rows.length === 0) return;
+  try {
+    await insert(rows);
+  } catch (err) {
+    if (!refusedByDatabase(err)) throw err;
+    if (rows.length === 1) return refuse(rows[0]!, err);
+    const half = Math.ceil(rows.length / 2);
+    await insertIsolating(insert, rows.slice(0, half), refuse);
+    await insertIsolating(insert, rows.slice(half), refuse);
+  }
+}
+
+/**
+ * SQLSTATE classes that say the database is unavailable or busy, not that the rows are wrong
+ * (https://www.postgresql.org/docs/current/errcodes-appendix.html): connection exception, invalid authorization,
+ * invalid catalog name, transaction rollback (serialization failure, deadlock), insufficient resources, object
+ * not in prerequisite state (lock not available), operator intervention (shutdown, cancel), system error and
+ * internal error. Such a batch is retried as it is.
+ */
+const UNAVAILABLE_CLASSES = new Set(["08", "28", "3D", "40", "53", "55", "57", "58", "XX"]);
+/** read_only_sql_transaction: the server became a standby (a failover); the primary will take the rows. */
+const UNAVAILABLE_CODES = new Set(["25006"]);
+
+/**
+ * True when Postgres answered and refused the statement for what it holds (data exception, integrity constraint
+ * violation, syntax or access rule, program limit, ...): retrying the same rows would fail forever. Errors
+ * without an SQLSTATE from the server (refused or reset connections, timeouts) are availability failures.
+ */
+export function refusedByDatabase(err: unknown): boolean {
+  const state = sqlStateOf(err);
+  if (state === null) return false;
+  return !UNAVAILABLE_CLASSES.has(state.slice(0, 2)) && !UNAVAILABLE_CODES.has(state);
+}
+
+/**
+ * The SQLSTATE of a server error, looked for along the `cause` chain (drizzle wraps driver errors). Server errors
+ * carry a `severity` as well, in postgres.js and PGlite alike; socket errors such as `EPIPE` do not.
+ */
+export function sqlStateOf(err: unknown): string | null {
+  let e = err as { code?: unknown; severity?: unknown; cause?: unknown } | null | undefined;
+  for (let depth = 0; e && typeof e === "object" && depth < 5; depth++, e = e.cause as typeof e) {
+    if (typeof e.code === "string" && /^[0-9A-Z]{5}$/.test(e.code) && typeof e.severity === "string") return e.code;
+  }
+  return null;
+}
+
+/** The driver's own message: drizzle's wrapper repeats the statement and its parameters (here, whole batches). */
 function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  let e = err;
+  for (let depth = 0; e instanceof Error && e.cause instanceof Error && depth < 5; depth++) e = e.cause;
+  return (e instanceof Error ? e.message : String(e)).slice(0, 500);
 }

@@ -7,6 +7,17 @@ import { settleUsage, type UsageDraft, type UsageEndpoint, type UsageOutcome } f
 /** Opens the usage draft of an authenticated request and settles it when a non-streaming response is ready. */
 export function usageTracking(deps: Deps, endpoint: UsageEndpoint): MiddlewareHandler<AppEnv> {
   return async function usageTracking(c, next) {
+    // A request whose row could not be kept is not served: while the database is down and the queue is full,
+    // clients are asked to come back rather than rows being dropped.
+    if (scopeOf(c.env, deps).usageWriter?.isFull()) {
+      throw new GatewayError({
+        status: 503,
+        type: "server_error",
+        code: "service_unavailable",
+        message: "The gateway cannot record usage right now (its database is unavailable). Try again shortly.",
+        retryAfter: 5,
+      });
+    }
     const key = c.get("apiKey");
     const draft: UsageDraft = {
       requestId: c.get("requestId"),

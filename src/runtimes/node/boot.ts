@@ -115,7 +115,7 @@ export async function bootGateway(config: Config, opts: { logger?: Logger; fetch
     waitUntil: pending.waitUntil,
     logger,
     reasoningStore: createReasoningStore(),
-    usageWriter: createBatchUsageWriter({ db: database.db, logger, waitUntil: pending.waitUntil }),
+    usageWriter: createBatchUsageWriter({ db: database.db, logger, waitUntil: pending.waitUntil, maxQueued: config.USAGE_QUEUE_MAX }),
     hashApiKey: (key) => createHash("sha256").update(key).digest("hex"),
   };
   return { app: createApp(deps), deps, config, logger, database, pending };
