@@ -5,7 +5,10 @@ import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./app-env";
 import { cachedKeyLookup } from "./auth/key-cache";
 import { apiKeyAuth } from "./auth/middleware";
-import { findKeyByHash } from "./db/keys";
+import { createJwtVerifier, jwtVerifierOptions } from "./auth/jwt";
+import { cachedPolicyLookup, clearKeys, forgetKey } from "./auth/policy-cache";
+import { findPolicies as findPoliciesInDb, findPrincipalByHash } from "./db/keys";
+import { authenticate } from "./gateway/authenticate";
 import { scopeOf, type Deps } from "./deps";
 import { GatewayError, toOpenAIErrorBody } from "./errors";
 import { accessLog } from "./http/access-log";
@@ -38,13 +41,37 @@ export function createApp(deps: Deps): Hono<AppEnv> {
       }),
     );
   }
+  // Every runtime gives each request the same scope (Workers: a per-request database in Hono's env).
+  app.use("*", async function requestScope(c, next) {
+    c.set("scope", scopeOf(c.env, deps));
+    await next();
+  });
   registerHealth(app, deps);
 
-  const findKey = cachedKeyLookup((hash: string, env: unknown) => findKeyByHash(scopeOf(env, deps).db, hash), {
+  const findKey = cachedKeyLookup((hash: string, env: unknown) => findPrincipalByHash(scopeOf(env, deps).db, hash), {
     ttlMs: deps.config.KEY_CACHE_TTL_MS,
     clock: deps.clock,
   });
-  const auth = apiKeyAuth({ findKey, hash: deps.hashApiKey, clock: deps.clock, logger: deps.logger });
+  const findPolicies = cachedPolicyLookup((user, team, env) => findPoliciesInDb(scopeOf(env, deps).db, user, team), {
+    ttlMs: deps.config.KEY_CACHE_TTL_MS,
+    clock: deps.clock,
+  });
+  // An admin change announced by Postgres (LISTEN/NOTIFY, Node and Bun) drops what it invalidates at once.
+  deps.changes?.subscribe((change) => {
+    if (change.kind === "key") forgetKey(findKey, change.keyHash);
+    else if (change.kind === "policy") {
+      clearKeys(findKey);
+      findPolicies.clear();
+    } else deps.catalogue.invalidate();
+  });
+  const keyAuth = apiKeyAuth({ findKey, hash: deps.hashApiKey, clock: deps.clock, logger: deps.logger });
+  const jwt = jwtVerifierOptions(deps.config);
+  const auth = authenticate({
+    deps: { ...deps, logger: deps.logger, clock: deps.clock },
+    apiKeyAuth: keyAuth,
+    jwt: jwt ? createJwtVerifier({ ...jwt, clock: deps.clock }) : null,
+    findPolicies,
+  });
   const limit = bodyLimit({
     maxSize: deps.config.MAX_BODY_BYTES,
     onError: () => {

@@ -1,5 +1,8 @@
 import type { Config } from "./config";
-import type { Catalogue } from "./catalogue";
+import type { CatalogueSource } from "./models/source";
+import type { Change } from "./db/notify";
+
+export type ChangeFeed = { subscribe(onChange: (change: Change) => void): void };
 import type { Db } from "./db/client";
 import type { BedrockClient } from "./bedrock/client";
 import type { Logger } from "./logger";
@@ -12,9 +15,16 @@ export type Ids = { requestId(): string; completionId(): string };
 /** Every collaborator the app needs. Runtime entry points build it; tests pass real Postgres/PGlite and a simulator-backed client. */
 export type Deps = {
   config: Config;
-  db: Db;
+  /**
+   * The process-wide database (Node, Bun). Absent where each request brings its own (Workers: a RequestScope in
+   * Hono's env); request code never reads this field, only `c.var.scope` (see scopeOf).
+   */
+  db?: Db;
   bedrock: BedrockClient;
-  catalogue: Catalogue;
+  /** The model catalogue: the `models` table, cached and reloaded when an admin changes it. */
+  catalogue: CatalogueSource;
+  /** Admin changes announced by the database (Postgres LISTEN/NOTIFY on Node and Bun); absent on Workers, whose caches expire instead. */
+  changes?: ChangeFeed;
   clock: Clock;
   ids: Ids;
   /** Keeps work (usage rows) alive after the response: ExecutionContext.waitUntil on Workers, a tracked set on Node/Bun. */
@@ -31,15 +41,17 @@ export type Deps = {
 };
 
 /** What belongs to one request where the runtime cannot share it across requests (Workers: the database socket). */
-export type RequestScope = Pick<Deps, "db" | "waitUntil" | "usageWriter">;
+export type RequestScope = { db: Db; waitUntil(promise: Promise<unknown>): void; usageWriter?: UsageWriter };
 
 /** Key under which a runtime passes a RequestScope as Hono's `env` (`app.fetch(request, { [REQUEST_SCOPE]: scope })`). */
 export const REQUEST_SCOPE = "bedrockGatewayRequestScope";
 
 /** This request's scope: the runtime's per-request one if it passed one, else the process-wide deps. */
-export function scopeOf(env: unknown, deps: Deps): RequestScope {
+export function scopeOf(env: unknown, deps: Pick<Deps, "db" | "waitUntil" | "usageWriter">): RequestScope {
   const scope = (env as Record<string, RequestScope | undefined> | undefined)?.[REQUEST_SCOPE];
-  return scope ?? deps;
+  if (scope) return scope;
+  if (!deps.db) throw new Error("no database for this request: the runtime must pass a RequestScope");
+  return { db: deps.db, waitUntil: deps.waitUntil, usageWriter: deps.usageWriter };
 }
 
 export const systemClock: Clock = { now: () => Date.now() };

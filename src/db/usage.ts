@@ -8,13 +8,19 @@ import { usageEvents } from "./schema";
 export type UsageRow = {
   /** The gateway's request id: writing the same id twice keeps the first row. */
   requestId: string;
-  keyId: string;
+  /** null for a caller authenticated by a JWT. */
+  keyId: string | null;
+  auth?: "key" | "jwt";
   userEmail: string;
   team?: string | null;
-  endpoint: "chat.completions" | "embeddings";
+  /** The door: chat.completions, embeddings, messages, responses, bedrock.converse … */
+  endpoint: string;
   /** The model as the client asked for it. */
   model: string;
+  /** The Bedrock id of the target that served the request (or was last tried), its region, and how many attempts it took. */
   bedrockModelId?: string | null;
+  targetRegion?: string | null;
+  attempts?: number;
   stream: boolean;
   status: "ok" | "error" | "aborted";
   httpStatus?: number | null;
@@ -26,11 +32,30 @@ export type UsageRow = {
   cacheWriteTokens?: number;
   /** Token counts were estimated because the stream ended before Bedrock reported usage. */
   estimated?: boolean;
-  costUsd: number;
+  /** Integer micro-dollars. */
+  costMicros: number;
+  /** False when the model has no price: no cost could be computed (costMicros is then 0). */
+  costKnown?: boolean;
+  /** The prices charged (micro-dollars per million tokens), kept with the row. */
+  price?: Record<string, unknown> | null;
+  /** What admission counted and reserved (see policy/limits.ts); released when this row is written. */
+  lease?: UsageLease | null;
   latencyMs: number;
   ttftMs?: number | null;
   /** From the injected clock; the database default (now()) when omitted. */
   createdAt?: Date;
+};
+
+export type UsageLease = {
+  window: number;
+  day: string;
+  month: string;
+  /** Tokens counted against rate windows up front, and the subjects whose windows counted them. */
+  tokens: number;
+  rate: string[];
+  /** Micro-dollars reserved, and the subjects whose budgets reserved them. */
+  cost: number;
+  budget: string[];
 };
 
 export type UsageGroupBy = "user" | "team" | "model" | "key";
@@ -56,7 +81,7 @@ export type UsageSummaryRow = {
   outputTokens: number;
   cacheReadTokens: number;
   cacheWriteTokens: number;
-  costUsd: number;
+  costMicros: number;
 };
 
 /** Inserts one usage row; returns false when a row with the same request id already exists. */
@@ -74,20 +99,56 @@ export async function insertUsageBatch(db: Db, rows: readonly UsageRow[]): Promi
   if (rows.length === 0) return 0;
   // Every string of every row, whatever its column: a client's NUL or lone surrogate must not make Postgres refuse the batch.
   const payload = JSON.stringify(rows.map((r) => storableRecord(toRecord(r))));
+  // One statement writes the rows and settles what their requests' admissions reserved, for the rows it actually
+  // inserted: a batch retried after an outage (or a row written twice) never settles twice. Spend is added to the
+  // ledger of the key, user and team for the UTC day and month of the request; the reservation is released from
+  // the subjects it was taken from; a rate window's token count is corrected from the estimate to the real usage.
   const result = await db.execute(sql`
-    insert into usage_events (request_id, key_id, user_email, team, endpoint, model, bedrock_model_id, stream, status,
-      http_status, error_code, stop_reason, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
-      estimated, cost_usd, latency_ms, ttft_ms, created_at)
-    select request_id, key_id, user_email, team, endpoint, model, bedrock_model_id, stream, status,
-      http_status, error_code, stop_reason, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
-      estimated, cost_usd, latency_ms, ttft_ms, coalesce(created_at, now())
-    from jsonb_to_recordset(${payload}::jsonb) as r(request_id text, key_id text, user_email text, team text,
-      endpoint text, model text, bedrock_model_id text, stream boolean, status text, http_status integer,
-      error_code text, stop_reason text, input_tokens integer, output_tokens integer, cache_read_tokens integer,
-      cache_write_tokens integer, estimated boolean, cost_usd numeric, latency_ms integer, ttft_ms integer,
-      created_at timestamptz)
-    on conflict (request_id) do nothing
-    returning 1`);
+    with r as (
+      select * from jsonb_to_recordset(${payload}::jsonb) as r(request_id text, key_id text, auth text, user_email text,
+        team text, endpoint text, model text, bedrock_model_id text, target_region text, attempts integer, stream boolean,
+        status text, http_status integer, error_code text, stop_reason text, input_tokens integer, output_tokens integer,
+        cache_read_tokens integer, cache_write_tokens integer, estimated boolean, cost_micros bigint, cost_known boolean,
+        price jsonb, lease jsonb, latency_ms integer, ttft_ms integer, created_at timestamptz)
+    ), ins as (
+      insert into usage_events (request_id, key_id, auth, user_email, team, endpoint, model, bedrock_model_id, target_region,
+        attempts, stream, status, http_status, error_code, stop_reason, input_tokens, output_tokens, cache_read_tokens,
+        cache_write_tokens, estimated, cost_micros, cost_known, price, lease, latency_ms, ttft_ms, created_at)
+      select request_id, key_id, coalesce(auth, 'key'), user_email, team, endpoint, model, bedrock_model_id, target_region,
+        coalesce(attempts, 0), stream, status, http_status, error_code, stop_reason, input_tokens, output_tokens,
+        cache_read_tokens, cache_write_tokens, estimated, cost_micros, coalesce(cost_known, true), price, lease, latency_ms,
+        ttft_ms, coalesce(created_at, now())
+      from r
+      on conflict (request_id) do nothing
+      returning key_id, user_email, team, cost_micros, created_at, lease,
+        input_tokens + output_tokens + cache_read_tokens + cache_write_tokens as tokens
+    ), charge as (
+      select s.subject, p.period, sum(i.cost_micros) as spent,
+        sum(case when i.lease -> 'budget' ? s.subject and p.period in (i.lease ->> 'day', i.lease ->> 'month')
+          then (i.lease ->> 'cost')::bigint else 0 end) as released
+      from ins i
+      cross join lateral (values ('key:' || i.key_id), ('user:' || i.user_email), ('team:' || i.team)) as s(subject)
+      cross join lateral (values (coalesce(i.lease ->> 'day', 'd' || to_char(i.created_at at time zone 'UTC', 'YYYY-MM-DD'))),
+        (coalesce(i.lease ->> 'month', 'm' || to_char(i.created_at at time zone 'UTC', 'YYYY-MM')))) as p(period)
+      where s.subject is not null
+      group by s.subject, p.period
+    ), ledger as (
+      insert into spend_ledger as l (subject, period, spent_micros, reserved_micros)
+      select subject, period, spent, 0 from charge
+      on conflict (subject, period) do update set spent_micros = l.spent_micros + excluded.spent_micros,
+        reserved_micros = greatest(0, l.reserved_micros - (select c.released from charge c where c.subject = excluded.subject and c.period = excluded.period))
+      returning 1
+    ), rates as (
+      update rate_windows w set tokens = greatest(0, w.tokens + d.delta)
+      from (
+        select x.subject, (i.lease ->> 'window')::bigint as window_start, sum(i.tokens - (i.lease ->> 'tokens')::bigint) as delta
+        from ins i cross join lateral jsonb_array_elements_text(i.lease -> 'rate') as x(subject)
+        group by 1, 2
+      ) d
+      where w.subject = d.subject and w.window_start = d.window_start
+      returning 1
+    )
+    select (select count(*) from ledger) as settled, (select count(*) from rates) as rated, 1 as one from ins`);
   return rowsOf(result).length;
 }
 
@@ -95,11 +156,14 @@ function toRecord(r: UsageRow) {
   return {
     request_id: r.requestId,
     key_id: r.keyId,
+    auth: r.auth ?? "key",
     user_email: r.userEmail,
     team: r.team ?? null,
     endpoint: r.endpoint,
     model: r.model,
     bedrock_model_id: r.bedrockModelId ?? null,
+    target_region: r.targetRegion ?? null,
+    attempts: r.attempts ?? 0,
     stream: r.stream,
     status: r.status,
     http_status: r.httpStatus ?? null,
@@ -110,7 +174,10 @@ function toRecord(r: UsageRow) {
     cache_read_tokens: r.cacheReadTokens ?? 0,
     cache_write_tokens: r.cacheWriteTokens ?? 0,
     estimated: r.estimated ?? false,
-    cost_usd: r.costUsd,
+    cost_micros: r.costMicros,
+    cost_known: r.costKnown ?? true,
+    price: r.price ?? null,
+    lease: r.lease ?? null,
     latency_ms: r.latencyMs,
     ttft_ms: r.ttftMs ?? null,
     created_at: r.createdAt ? r.createdAt.toISOString() : null,
@@ -140,7 +207,7 @@ export async function usageSummary(db: Db, q: UsageSummaryQuery): Promise<UsageS
       outputTokens: total(usageEvents.outputTokens),
       cacheReadTokens: total(usageEvents.cacheReadTokens),
       cacheWriteTokens: total(usageEvents.cacheWriteTokens),
-      costUsd: total(usageEvents.costUsd),
+      costMicros: total(usageEvents.costMicros),
     })
     .from(usageEvents)
     .where(
@@ -153,5 +220,5 @@ export async function usageSummary(db: Db, q: UsageSummaryQuery): Promise<UsageS
       ),
     )
     .groupBy(group)
-    .orderBy(desc(sql`sum(${usageEvents.costUsd})`), desc(sql`count(*)`), sql`${group} nulls last`);
+    .orderBy(desc(sql`sum(${usageEvents.costMicros})`), desc(sql`count(*)`), sql`${group} nulls last`);
 }

@@ -5,7 +5,9 @@ import { jsonBody } from "../http/json-body";
 import { toChatCompletion } from "../translate/converse-to-openai";
 import { ChatCompletionRequestSchema } from "../translate/openai-types";
 import { toConverseRequest } from "../translate/openai-to-converse";
-import { noteRequestedModel, resolveModelFor } from "./resolve-model";
+import { admit, resolveModelFor } from "../gateway/admit";
+import { estimateInputTokens } from "../usage/estimate";
+import { noteRequestedModel } from "./resolve-model";
 import { streamChatCompletion } from "./chat-stream";
 
 export const WARNING_HEADER = "x-gateway-warning";
@@ -16,7 +18,7 @@ export function registerChatCompletions(app: Hono<AppEnv>, deps: Deps): void {
   app.post("/v1/chat/completions", ...body, async (c) => {
     const req = c.req.valid("json");
     const draft = c.get("usage");
-    const model = resolveModelFor(deps, draft, req.model, "chat");
+    const model = await resolveModelFor(c, deps, req.model, "chat");
     draft.stream = req.stream === true;
 
     const now = deps.clock.now();
@@ -36,6 +38,9 @@ export function registerChatCompletions(app: Hono<AppEnv>, deps: Deps): void {
           .replace(/[^\x20-\x7e]/g, "?")
           .slice(0, 1024),
       );
+
+    draft.inputEstimate = estimateInputTokens(translated.body);
+    await admit(c, deps, { model, inputTokens: draft.inputEstimate, maxOutputTokens: translated.body.inferenceConfig?.maxTokens ?? model.maxOutputTokens });
 
     const meta = {
       id: deps.ids.completionId(),

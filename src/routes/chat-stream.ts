@@ -11,7 +11,7 @@ import type { Deps } from "../deps";
 import { GatewayError, toOpenAIErrorBody } from "../errors";
 import type { ChatCompletionChunk } from "../translate/openai-types";
 import { createStreamTranslator } from "../translate/stream-translator";
-import { estimateTokens } from "../translate/usage";
+import { estimateInputTokens } from "../usage/estimate";
 import { settleUsage, type UsageDraft, type UsageOutcome } from "../usage/draft";
 
 export type StreamPlan = {
@@ -32,7 +32,7 @@ export async function streamChatCompletion(c: Context<AppEnv>, deps: Deps, plan:
   draft.deferred = true;
   const translator = createStreamTranslator(plan.meta);
   const reader = events.getReader();
-  const inputEstimate = estimateTokens(JSON.stringify(plan.body).length);
+  const inputEstimate = draft.inputEstimate ?? estimateInputTokens(plan.body);
 
   const finish = (outcome: UsageOutcome) => {
     if (draft.settled) return;

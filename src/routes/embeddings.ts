@@ -3,7 +3,9 @@ import type { AppEnv } from "../app-env";
 import type { Deps } from "../deps";
 import { jsonBody } from "../http/json-body";
 import { EmbeddingsRequestSchema, toEmbeddingInvocations, toEmbeddingsResponse } from "../translate/embeddings";
-import { noteRequestedModel, resolveModelFor } from "./resolve-model";
+import { admit, resolveModelFor } from "../gateway/admit";
+import { textTokens } from "../usage/estimate";
+import { noteRequestedModel } from "./resolve-model";
 
 /** Bedrock has no batch embedding call for Titan: at most this many InvokeModel calls run at once per request. */
 const CONCURRENCY = 4;
@@ -14,9 +16,10 @@ export function registerEmbeddings(app: Hono<AppEnv>, deps: Deps): void {
   app.post("/v1/embeddings", ...body, async (c) => {
     const req = c.req.valid("json");
     const draft = c.get("usage");
-    const model = resolveModelFor(deps, draft, req.model, "embedding");
+    const model = await resolveModelFor(c, deps, req.model, "embedding");
 
     const { bodies } = toEmbeddingInvocations(req, model);
+    await admit(c, deps, { model, inputTokens: textTokens(JSON.stringify(req.input)), maxOutputTokens: 0 });
     const signal = c.req.raw.signal;
     const results: unknown[] = new Array(bodies.length);
     const headerTokens: (number | null)[] = new Array(bodies.length).fill(null);

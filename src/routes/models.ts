@@ -1,4 +1,6 @@
-import type { Hono } from "hono";
+import type { Context, Hono } from "hono";
+import { modelLists } from "../gateway/identity";
+import { allowedTargets } from "../policy/models";
 import type { AppEnv } from "../app-env";
 import type { ModelEntry } from "../catalogue";
 import type { Deps } from "../deps";
@@ -32,25 +34,42 @@ export function registerModels(app: Hono<AppEnv>, deps: Deps): void {
     }
   }
 
-  async function allModels(): Promise<ModelObject[]> {
+  /** Whether the caller may use this entry (or raw id): the same rule as admission, so the list never offers a model a request would be refused. */
+  function visible(c: Context<AppEnv>, names: string[], targetIds: string[]): boolean {
+    const lists = modelLists(c.get("identity"));
+    return allowedTargets(lists, { names, targetIds }).length > 0;
+  }
+
+  async function allModels(c: Context<AppEnv>): Promise<ModelObject[]> {
+    const catalogue = await deps.catalogue.get(c.get("scope").db);
     const seen = new Set<string>();
     const out: ModelObject[] = [];
-    for (const m of [...deps.catalogue.models.map(fromEntry), ...(await bedrockModels())]) {
-      if (seen.has(m.id)) continue;
+    for (const m of catalogue.models) {
+      if (!m.enabled || seen.has(m.id) || !visible(c, [m.id, ...m.aliases], m.targets.map((t) => t.modelId))) continue;
       seen.add(m.id);
-      out.push(m);
+      out.push(fromEntry(m));
+    }
+    if (deps.config.ALLOW_UNLISTED_MODELS) {
+      for (const m of await bedrockModels()) {
+        if (seen.has(m.id) || !visible(c, [], [m.id])) continue;
+        seen.add(m.id);
+        out.push(m);
+      }
     }
     return out;
   }
 
-  app.get("/v1/models", async (c) => c.json({ object: "list", data: await allModels() }));
+  app.get("/v1/models", async (c) => c.json({ object: "list", data: await allModels(c) }));
 
   app.get("/v1/models/:id{.+}", async (c) => {
     const id = c.req.param("id");
-    const entry = deps.catalogue.resolve(id);
-    if (entry) return c.json({ ...fromEntry(entry), id });
-    const listed = (await bedrockModels()).find((m) => m.id === id);
-    if (listed) return c.json(listed);
+    const catalogue = await deps.catalogue.get(c.get("scope").db);
+    const entry = catalogue.resolve(id);
+    if (entry && visible(c, [entry.id, ...entry.aliases], entry.targets.map((t) => t.modelId))) return c.json({ ...fromEntry(entry), id });
+    if (!entry && deps.config.ALLOW_UNLISTED_MODELS && visible(c, [], [id])) {
+      const listed = (await bedrockModels()).find((m) => m.id === id);
+      if (listed) return c.json(listed);
+    }
     throw GatewayError.modelNotFound(id);
   });
 }

@@ -7,7 +7,6 @@
 import type { Hono } from "hono";
 import { createApp } from "../app";
 import type { AppEnv } from "../app-env";
-import type { Db } from "../db/client";
 import { randomIds, REQUEST_SCOPE, systemClock, type Deps, type RequestScope } from "../deps";
 import { GatewayError, toOpenAIErrorBody } from "../errors";
 import { createLogger } from "../logger";
@@ -54,11 +53,11 @@ const apps = new WeakMap<IsolateState, Hono<AppEnv>>();
 function isolateApp(state: IsolateState): Hono<AppEnv> {
   let app = apps.get(state);
   if (!app) {
-    // Every database use goes through the request's scope; reaching these would be a bug, so they fail loudly.
+    // No process-wide database: every request brings its own through its RequestScope (scopeOf).
     const noScope = (): never => {
-      throw new Error("database used outside a request scope");
+      throw new Error("background work outside a request scope");
     };
-    const deps: Deps = { ...state, db: new Proxy({}, { get: noScope }) as Db, clock: systemClock, ids: randomIds, waitUntil: noScope };
+    const deps: Deps = { ...state, clock: systemClock, ids: randomIds, waitUntil: noScope };
     app = createApp(deps);
     apps.set(state, app);
   }

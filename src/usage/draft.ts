@@ -2,24 +2,36 @@
  * The usage row of one authenticated request, filled in as the request proceeds and written exactly once,
  * when the response (or the stream) ends, fails or is abandoned by the client.
  */
-import type { ModelEntry } from "../catalogue";
 import type { Deps, RequestScope } from "../deps";
-import type { UsageRow } from "../db/usage";
-import { costUsd, type NormalizedUsage } from "../translate/usage";
+import type { UsageLease, UsageRow } from "../db/usage";
+import type { NormalizedUsage } from "../translate/usage";
+import { costMicros, effectivePrice, type Pricing } from "./cost";
 import { insertWithRetry } from "./batch-writer";
 
-export type UsageEndpoint = "chat.completions" | "embeddings";
+/** The door a request came in by, as recorded in `usage_events.endpoint`. */
+export type UsageEndpoint = "chat.completions" | "embeddings" | "messages" | "responses" | `bedrock.${string}`;
 
 export type UsageDraft = {
   requestId: string;
-  keyId: string;
+  auth: "key" | "jwt";
+  keyId: string | null;
   userEmail: string;
   team: string | null;
   endpoint: UsageEndpoint;
   model: string | null;
+  /** The target that served (or was last tried): its Bedrock id and region, and how many upstream attempts were made. */
   bedrockModelId: string | null;
-  price: ModelEntry["price"] | null;
+  targetRegion: string | null;
+  attempts: number;
+  /** The served target's prices; null = unknown (the row then records cost_known = false). */
+  pricing: Pricing | null;
+  /** What admission counted and reserved; released when the row is written. */
+  lease: UsageLease | null;
+  /** Which limit refused the request (`rpm:key`, `daily:team`…), for the access log. */
+  refusedBy: string | null;
   stream: boolean;
+  /** Input tokens estimated before the call (admission, and the row of a stream cut before Bedrock's usage). */
+  inputEstimate?: number;
   startedAt: number;
   ttftMs: number | null;
   usage: NormalizedUsage | null;
@@ -40,11 +52,14 @@ export function toUsageRow(d: UsageDraft, outcome: UsageOutcome, now: number): U
   return {
     requestId: d.requestId,
     keyId: d.keyId,
+    auth: d.auth,
     userEmail: d.userEmail,
     team: d.team,
     endpoint: d.endpoint,
     model: d.model ?? "",
     bedrockModelId: d.bedrockModelId,
+    targetRegion: d.targetRegion,
+    attempts: d.attempts,
     stream: d.stream,
     status: outcome.status,
     httpStatus: outcome.httpStatus,
@@ -55,7 +70,10 @@ export function toUsageRow(d: UsageDraft, outcome: UsageOutcome, now: number): U
     cacheReadTokens: u.cacheReadTokens,
     cacheWriteTokens: u.cacheWriteTokens,
     estimated: d.estimated,
-    costUsd: d.price ? costUsd(u, d.price) : 0,
+    costMicros: d.pricing ? costMicros(u, d.pricing) : 0,
+    costKnown: d.pricing !== null || (u.inputTokens === 0 && u.outputTokens === 0 && u.cacheReadTokens === 0 && u.cacheWriteTokens === 0),
+    price: d.pricing ? { ...effectivePrice(d.pricing, u.inputTokens + u.cacheReadTokens + u.cacheWriteTokens), unit: "micro_usd_per_million_tokens" } : null,
+    lease: d.lease,
     latencyMs: Math.max(0, Math.round(now - d.startedAt)),
     ttftMs: d.ttftMs,
     createdAt: new Date(d.startedAt),

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env";
-import { scopeOf, type Deps } from "../deps";
+import type { Deps } from "../deps";
 import { GatewayError } from "../errors";
 import { settleUsage, type UsageDraft, type UsageEndpoint, type UsageOutcome } from "./draft";
 
@@ -9,7 +9,7 @@ export function usageTracking(deps: Deps, endpoint: UsageEndpoint): MiddlewareHa
   return async function usageTracking(c, next) {
     // A request whose row could not be kept is not served: while the database is down and the queue is full,
     // clients are asked to come back rather than rows being dropped.
-    if (scopeOf(c.env, deps).usageWriter?.isFull()) {
+    if (c.get("scope").usageWriter?.isFull()) {
       throw new GatewayError({
         status: 503,
         type: "server_error",
@@ -18,25 +18,31 @@ export function usageTracking(deps: Deps, endpoint: UsageEndpoint): MiddlewareHa
         retryAfter: 5,
       });
     }
-    const key = c.get("apiKey");
+    const who = c.get("identity");
     const draft: UsageDraft = {
       requestId: c.get("requestId"),
-      keyId: key.id,
-      userEmail: key.user,
-      team: key.team ?? null,
+      auth: who.auth,
+      keyId: who.keyId,
+      userEmail: who.user,
+      team: who.team,
       endpoint,
       model: null,
       bedrockModelId: null,
-      price: null,
+      targetRegion: null,
+      attempts: 0,
+      pricing: null,
+      lease: null,
+      refusedBy: null,
       stream: false,
       startedAt: deps.clock.now(),
       ttftMs: null,
+      inputEstimate: undefined,
       usage: null,
       estimated: false,
       stopReason: null,
       deferred: false,
       settled: false,
-      scope: scopeOf(c.env, deps),
+      scope: c.get("scope"),
     };
     c.set("usage", draft);
     await next();

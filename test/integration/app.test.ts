@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SIM_CREDENTIALS, startSimulator, type Simulator } from "../../sim/server";
 import { createApp } from "../../src/app";
 import { createBedrockClient } from "../../src/bedrock/client";
-import { createCatalogue, DEFAULT_MODELS } from "../../src/catalogue";
+import { staticCatalogue } from "../../src/models/catalogue";
+import { fixedCatalogue } from "../../src/models/source";
 import { parseConfig } from "../../src/config";
 import { createKey } from "../../src/db/keys";
 import { usageEvents } from "../../src/db/schema";
@@ -43,7 +44,7 @@ describe.each(testBackends)("gateway in-process on $name", ({ open }) => {
         retries: 1,
         backoffMs: () => 1,
       }),
-      catalogue: createCatalogue(DEFAULT_MODELS),
+      catalogue: fixedCatalogue(staticCatalogue()),
       clock: systemClock,
       ids: randomIds,
       waitUntil: (p) => {

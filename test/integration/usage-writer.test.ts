@@ -27,7 +27,7 @@ describe.each(testBackends)("batched usage writer on $name", ({ open }) => {
       status: "ok",
       inputTokens: i,
       outputTokens: 1,
-      costUsd: 0.001,
+      costMicros: 1000,
       latencyMs: 1,
     });
     for (let i = 0; i < 250; i++) writer.write(row(i));
@@ -69,7 +69,7 @@ describe.each(testBackends)("batched usage writer on $name", ({ open }) => {
         status: "ok",
         inputTokens: 1,
         outputTokens: 0,
-        costUsd: 0,
+        costMicros: 0,
         latencyMs: 1,
       });
     }

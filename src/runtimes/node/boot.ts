@@ -6,7 +6,10 @@ import { createHash } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { createApp } from "../../app";
 import { createBedrockClient } from "../../bedrock/client";
-import { createCatalogue, DEFAULT_MODELS, mergeModels } from "../../catalogue";
+import { decodeChange, CHANGES_CHANNEL, type Change } from "../../db/notify";
+import { seedModels } from "../../db/models";
+import { defaultModelRows } from "../../models/catalogue";
+import { databaseCatalogue } from "../../models/source";
 import { bedrockControlEndpoint, bedrockRuntimeEndpoint, ConfigError, parseConfig, type Config } from "../../config";
 import { randomIds, systemClock, type Deps } from "../../deps";
 import type { Db } from "../../db/client";
@@ -16,17 +19,39 @@ import { createReasoningStore } from "../../reasoning-store";
 import { createBatchUsageWriter } from "../../usage/batch-writer";
 import { createCredentialsProvider } from "./credentials";
 import { DatabaseInUseError, openDatabase } from "./database";
+import { classifyDatabaseError, DatabaseUrlError, permanentDatabaseError } from "./database-errors";
 import { loadMigrations } from "./migrations";
 import { createPendingTracker } from "./pending";
 
 export type Gateway = Awaited<ReturnType<typeof bootGateway>>;
+
+/**
+ * Subscribes to the admin-change channel so revocations, policy and model changes apply at once on this instance.
+ * Without LISTEN (a PGlite reached through another process's socket) the caches' TTLs still apply.
+ */
+async function listenForChanges(database: { listen?(channel: string, fn: (payload: string) => void): Promise<void> }, logger: Logger) {
+  const subscribers: ((c: Change) => void)[] = [];
+  if (!database.listen) return undefined;
+  try {
+    await database.listen(CHANGES_CHANNEL, (payload) => {
+      const change = decodeChange(payload);
+      if (!change) return;
+      logger.debug("admin change received", { kind: change.kind });
+      for (const s of subscribers) s(change);
+    });
+  } catch (err) {
+    logger.warn("cannot LISTEN for admin changes: caches expire on their TTL instead", { error: err instanceof Error ? err.message : String(err) });
+    return undefined;
+  }
+  return { subscribe: (fn: (c: Change) => void) => void subscribers.push(fn) };
+}
 
 /** Boots, or exits 1 with a one-line reason for the errors an operator can fix (config, database). */
 export async function bootOrExit(config: Config, opts: Parameters<typeof bootGateway>[1] = {}): Promise<Gateway> {
   try {
     return await bootGateway(config, opts);
   } catch (err) {
-    const known = err instanceof StartupError || err instanceof DatabaseInUseError;
+    const known = err instanceof StartupError || err instanceof DatabaseInUseError || err instanceof DatabaseUrlError;
     console.error(`bedrock-gateway failed to start: ${known ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     process.exit(1);
   }
@@ -50,15 +75,18 @@ export class StartupError extends Error {}
 /**
  * Containers often start before their database: keep trying for `timeoutMs`, then fail with one clear line.
  * With timeoutMs 0 (no migrations to run) an unreachable database is only a warning: /readyz reports it and
- * requests fail closed until it is back.
+ * requests fail closed until it is back. A database or role that does not exist, or a refused password, fails at
+ * once whatever `timeoutMs` is: waiting cannot fix it.
  */
-async function waitForDatabase(db: Db, timeoutMs: number, logger: Logger): Promise<void> {
+async function waitForDatabase(db: Db, timeoutMs: number, logger: Logger, databaseUrl?: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (let attempt = 0; ; attempt++) {
     try {
       await db.execute(sql`select 1`);
       return;
     } catch (err) {
+      const failure = databaseUrl ? classifyDatabaseError(err) : undefined;
+      if (databaseUrl && failure?.kind === "permanent") throw permanentDatabaseError(databaseUrl, failure);
       const reason = rootCause(err);
       if (Date.now() >= deadline) {
         if (timeoutMs === 0) {
@@ -84,21 +112,27 @@ export async function bootGateway(config: Config, opts: { logger?: Logger; fetch
   const logger = opts.logger ?? createLogger(config.LOG_LEVEL);
   const database = await openDatabase(config, logger, { serveSocket: !config.DATABASE_URL });
   try {
-    await waitForDatabase(database.db, config.MIGRATE_ON_START ? config.DB_CONNECT_TIMEOUT_MS : 0, logger);
+    await waitForDatabase(database.db, config.MIGRATE_ON_START ? config.DB_CONNECT_TIMEOUT_MS : 0, logger, config.DATABASE_URL);
     if (config.MIGRATE_ON_START) {
       const { applied } = await runMigrations(database.db, loadMigrations());
       if (applied > 0) logger.info("migrations applied", { count: applied });
+      // The seed fills missing aliases; entries of the MODELS setting replace theirs (explicit configuration wins).
+      const seeded = await seedModels(database.db, defaultModelRows(config.MODELS), config.MODELS.map((m) => m.id));
+      if (seeded > 0) logger.info("model catalogue seeded", { models: seeded });
     }
   } catch (err) {
     await database.close();
     throw err;
   }
   const pending = createPendingTracker(logger);
+  // Looked up before serving, so the log says at start which AWS identity signs (or why none does).
+  const credentials = createCredentialsProvider(config, process.env, logger);
+  await credentials.announce();
   const bedrock = createBedrockClient({
     region: config.AWS_REGION,
     runtimeEndpoint: bedrockRuntimeEndpoint(config),
     controlEndpoint: bedrockControlEndpoint(config),
-    credentials: createCredentialsProvider(config, process.env, logger),
+    credentials,
     fetch: opts.fetch ?? globalThis.fetch,
     logger,
     timeoutMs: config.UPSTREAM_TIMEOUT_MS,
@@ -109,7 +143,9 @@ export async function bootGateway(config: Config, opts: { logger?: Logger; fetch
     config,
     db: database.db,
     bedrock,
-    catalogue: createCatalogue(mergeModels(DEFAULT_MODELS, config.MODELS)),
+    // Admin changes arrive over LISTEN/NOTIFY; the TTL only bounds how stale a catalogue can get if a notification is lost.
+    catalogue: databaseCatalogue({ ttlMs: 60_000, now: () => Date.now(), logger }),
+    changes: await listenForChanges(database, logger),
     clock: systemClock,
     ids: randomIds,
     waitUntil: pending.waitUntil,

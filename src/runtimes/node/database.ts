@@ -11,6 +11,7 @@ import type { Db } from "../../db/client";
 import { dbFromPostgresJs } from "../../db/connect";
 import * as schema from "../../db/schema";
 import type { Logger } from "../../logger";
+import { checkDatabaseUrl } from "./database-errors";
 import { pgliteDataPath, removePgliteUrl, tryLockPgliteFolder, writePgliteUrl, type FolderHolder } from "./pglite-lock";
 import { shareWithSocketClients } from "./pglite-share";
 
@@ -33,6 +34,8 @@ export type Database = {
   kind: DatabaseKind;
   /** The loopback URL of the served PGlite (when serving), or the one we connected through. */
   databaseUrl?: string;
+  /** LISTEN on a channel (admin change announcements); each NOTIFY payload is passed to `onPayload`. */
+  listen?(channel: string, onPayload: (payload: string) => void): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -69,11 +72,22 @@ export async function openDatabase(config: Config, logger: Logger, opts: OpenDat
 }
 
 async function openPostgres(url: string, max: number, logger: Logger): Promise<Database> {
-  const client = postgres(url, { max, onnotice: () => {} });
+  checkDatabaseUrl(url);
+  let client: postgres.Sql;
+  try {
+    client = postgres(url, { max, onnotice: () => {} });
+  } catch (err) {
+    // postgres.js parses the URL here (TypeError: Invalid URL, URIError for a bad %-escape); say which variable.
+    checkDatabaseUrl(url, err);
+    throw err;
+  }
   logger.debug("database: postgres", { poolMax: max });
   return {
     db: dbFromPostgresJs(client),
     kind: "postgres",
+    listen: async (channel, onPayload) => {
+      await client.listen(channel, onPayload);
+    },
     close: () => client.end({ timeout: 5 }),
   };
 }
@@ -93,7 +107,7 @@ async function openPgliteFolder(dataDir: string, releaseLock: () => void, logger
       await pg.close();
       releaseLock();
     });
-    return { db, kind: "pglite", close };
+    return { db, kind: "pglite", listen: (channel, onPayload) => pg.listen(channel, onPayload).then(() => {}), close };
   }
 
   const shared = shareWithSocketClients(pg);
@@ -113,6 +127,7 @@ async function openPgliteFolder(dataDir: string, releaseLock: () => void, logger
     db,
     kind: "pglite",
     databaseUrl: url,
+    listen: (channel, onPayload) => pg.listen(channel, onPayload).then(() => {}),
     close: closeOnce(async () => {
       removePgliteUrl(dataDir);
       await server.stop();

@@ -4,7 +4,7 @@
  * holds a request's I/O: Workers forbid reusing a socket across requests, so the database is per request.
  */
 import { createBedrockClient, type BedrockClient, type CredentialsProvider } from "../../bedrock/client";
-import { createCatalogue, DEFAULT_MODELS, mergeModels, type Catalogue } from "../../catalogue";
+import { databaseCatalogue, type CatalogueSource } from "../../models/source";
 import { bedrockControlEndpoint, bedrockRuntimeEndpoint, ConfigError, parseConfig, type Config } from "../../config";
 import { createLogger, type Logger } from "../../logger";
 import { createReasoningStore, type ReasoningStore } from "../../reasoning-store";
@@ -14,7 +14,7 @@ export type IsolateState = {
   config: Config;
   logger: Logger;
   bedrock: BedrockClient;
-  catalogue: Catalogue;
+  catalogue: CatalogueSource;
   reasoningStore: ReasoningStore;
 };
 
@@ -66,7 +66,8 @@ function buildIsolate(env: WorkerEnv): IsolateResult {
       config,
       logger,
       bedrock,
-      catalogue: createCatalogue(mergeModels(DEFAULT_MODELS, config.MODELS)),
+      // Workers cannot LISTEN: the catalogue is reloaded from the table at most KEY_CACHE_TTL_MS after a change.
+      catalogue: databaseCatalogue({ ttlMs: config.KEY_CACHE_TTL_MS, now: () => Date.now(), logger }),
       reasoningStore: createReasoningStore(),
     },
   };

@@ -98,7 +98,7 @@ describe("PGlite served over a loopback socket", () => {
         status: "ok",
         inputTokens: 1,
         outputTokens: 1,
-        costUsd: 0,
+        costMicros: 0,
         latencyMs: 1,
       }).then((ok) => {
         gatewayWriteDone = ok;

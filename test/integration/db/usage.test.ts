@@ -44,7 +44,7 @@ describe.each(testBackends)("usage on $name", ({ open }) => {
     httpStatus: 200,
     inputTokens: 10,
     outputTokens: 5,
-    costUsd: 0.00012345,
+    costMicros: 123,
     latencyMs: 120,
     ...over,
   });
@@ -59,7 +59,7 @@ describe.each(testBackends)("usage on $name", ({ open }) => {
     expect(rows[0]).toMatchObject({
       keyId: k.id,
       outputTokens: 7,
-      costUsd: 0.00012345,
+      costMicros: 123,
       cacheReadTokens: 0,
       cacheWriteTokens: 0,
       estimated: false,
@@ -89,11 +89,11 @@ describe.each(testBackends)("usage on $name", ({ open }) => {
     const since = new Date(Date.now() - 3_600_000);
     const old = new Date(since.getTime() - 86_400_000);
     await insertUsageBatch(t.db, [
-      row(alice, { inputTokens: 100, outputTokens: 10, cacheReadTokens: 3, costUsd: 0.5 }),
-      row(alice2, { inputTokens: 200, outputTokens: 20, cacheWriteTokens: 4, costUsd: 0.25, model: "nova-pro" }),
-      row(alice, { status: "error", httpStatus: 429, errorCode: "rate_limit_exceeded", inputTokens: 0, outputTokens: 0, costUsd: 0 }),
-      row(bob, { inputTokens: 1, outputTokens: 2, costUsd: 0.00000001 }),
-      row(bob, { inputTokens: 1000, costUsd: 100, createdAt: old }), // before `since`
+      row(alice, { inputTokens: 100, outputTokens: 10, cacheReadTokens: 3, costMicros: 500000 }),
+      row(alice2, { inputTokens: 200, outputTokens: 20, cacheWriteTokens: 4, costMicros: 250000, model: "nova-pro" }),
+      row(alice, { status: "error", httpStatus: 429, errorCode: "rate_limit_exceeded", inputTokens: 0, outputTokens: 0, costMicros: 0 }),
+      row(bob, { inputTokens: 1, outputTokens: 2, costMicros: 1 }),
+      row(bob, { inputTokens: 1000, costMicros: 100000000, createdAt: old }), // before `since`
     ]);
 
     const byUser = await usageSummary(t.db, { groupBy: "user", since, team });
@@ -107,7 +107,7 @@ describe.each(testBackends)("usage on $name", ({ open }) => {
         outputTokens: 30,
         cacheReadTokens: 3,
         cacheWriteTokens: 4,
-        costUsd: 0.75,
+        costMicros: 750000,
       },
       {
         group: bob.user,
@@ -118,20 +118,20 @@ describe.each(testBackends)("usage on $name", ({ open }) => {
         outputTokens: 2,
         cacheReadTokens: 0,
         cacheWriteTokens: 0,
-        costUsd: 0.00000001,
+        costMicros: 1,
       },
     ]);
 
     const byTeam = await usageSummary(t.db, { groupBy: "team", since, team });
-    expect(byTeam).toMatchObject([{ group: team, requests: 4, inputTokens: 301, costUsd: 0.75000001 }]);
+    expect(byTeam).toMatchObject([{ group: team, requests: 4, inputTokens: 301, costMicros: 750001 }]);
 
     const allTime = await usageSummary(t.db, { groupBy: "team", team });
     expect(allTime).toMatchObject([{ group: team, requests: 5, inputTokens: 1301 }]);
 
     const byModel = await usageSummary(t.db, { groupBy: "model", since, team });
-    expect(byModel.map((r) => [r.group, r.requests, r.costUsd])).toEqual([
-      ["claude-sonnet", 3, 0.50000001],
-      ["nova-pro", 1, 0.25],
+    expect(byModel.map((r) => [r.group, r.requests, r.costMicros])).toEqual([
+      ["claude-sonnet", 3, 500001],
+      ["nova-pro", 1, 250000],
     ]);
 
     const byKey = await usageSummary(t.db, { groupBy: "key", since, user: alice.user });
@@ -141,6 +141,6 @@ describe.each(testBackends)("usage on $name", ({ open }) => {
     ]);
 
     const until = await usageSummary(t.db, { groupBy: "user", until: since, team });
-    expect(until).toMatchObject([{ group: bob.user, requests: 1, costUsd: 100 }]);
+    expect(until).toMatchObject([{ group: bob.user, requests: 1, costMicros: 100000000 }]);
   });
 });

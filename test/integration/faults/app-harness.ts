@@ -2,7 +2,8 @@
 import { SIM_CREDENTIALS } from "../../../sim/server";
 import { createApp } from "../../../src/app";
 import { createBedrockClient } from "../../../src/bedrock/client";
-import { createCatalogue, DEFAULT_MODELS } from "../../../src/catalogue";
+import { staticCatalogue } from "../../../src/models/catalogue";
+import { fixedCatalogue } from "../../../src/models/source";
 import { parseConfig } from "../../../src/config";
 import type { Db } from "../../../src/db/client";
 import { createKey } from "../../../src/db/keys";
@@ -47,7 +48,7 @@ export function createHarness(opts: {
       idleTimeoutMs: 10_000,
       retries: 0,
     }),
-    catalogue: createCatalogue(DEFAULT_MODELS),
+    catalogue: fixedCatalogue(staticCatalogue()),
     clock: systemClock,
     ids: randomIds,
     waitUntil,

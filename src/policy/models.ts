@@ -1,0 +1,62 @@
+/**
+ * Model allowlists, pure. A list holds model ids, aliases or wildcards (`anthropic.*`, `claude-*`); a request
+ * must be allowed at every level that has a list (key, user, team), so a key can narrow what its user and team
+ * allow but never widen it. Lists are matched against what the request resolves to (the catalogue entry's names
+ * and the Bedrock ids of its targets), never against the raw string alone, so spelling a model another way
+ * (an alias, its Bedrock id, an inference profile) reaches the same decision.
+ */
+
+/** Cross-region inference profile prefixes (Bedrock user guide, "Supported Regions and models for inference profiles"). */
+const REGION_PREFIX = /^(us|eu|apac|jp|au|ca|us-gov|global)\./;
+
+/** `us.anthropic.claude-…` → `anthropic.claude-…`; other ids unchanged. */
+export function stripRegionPrefix(id: string): string {
+  return id.replace(REGION_PREFIX, "");
+}
+
+function globToRegExp(glob: string): RegExp {
+  const body = glob.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*");
+  return new RegExp(`^${body}$`);
+}
+
+const compiled = new Map<string, RegExp | string>();
+function compile(pattern: string): RegExp | string {
+  let c = compiled.get(pattern);
+  if (c === undefined) {
+    c = pattern.includes("*") ? globToRegExp(pattern) : pattern;
+    if (compiled.size > 10_000) compiled.clear();
+    compiled.set(pattern, c);
+  }
+  return c;
+}
+
+/** Whether one list entry matches a name or a Bedrock id (with or without its cross-region prefix). */
+export function patternMatches(pattern: string, name: string): boolean {
+  const p = compile(pattern);
+  const bare = stripRegionPrefix(name);
+  if (typeof p === "string") return p === name || p === bare;
+  return p.test(name) || p.test(bare);
+}
+
+export type ModelCandidate = {
+  /** The catalogue entry's alias and other names (empty for a raw Bedrock id that the catalogue does not list). */
+  names: readonly string[];
+  /** Bedrock ids of its ordered targets. */
+  targetIds: readonly string[];
+};
+
+/**
+ * The targets a request may use, in order: a target survives when every non-null list allows the entry by one
+ * of its names or allows that target's id. An empty result means the model is not allowed.
+ */
+export function allowedTargets(lists: readonly (readonly string[] | null | undefined)[], model: ModelCandidate): string[] {
+  const active = lists.filter((l): l is readonly string[] => Array.isArray(l));
+  return model.targetIds.filter((target) =>
+    active.every((list) => list.some((pattern) => model.names.some((n) => patternMatches(pattern, n)) || patternMatches(pattern, target))),
+  );
+}
+
+/** Whether any level restricts models at all (then an unlisted raw id must be named by every list). */
+export function hasModelLists(lists: readonly (readonly string[] | null | undefined)[]): boolean {
+  return lists.some((l) => Array.isArray(l));
+}
