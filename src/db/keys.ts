@@ -187,7 +187,21 @@ export async function findKeyByHash(db: Db, hash: string): Promise<ApiKeyRecord 
 /** The key with this hash and its user's and team's policies, in one query (the request path's key lookup). */
 export async function findPrincipalByHash(db: Db, hash: string): Promise<KeyPrincipal | null> {
   const rows = await db
-    .select({ key: recordColumns, user: policyOf(users), userEmail: users.email, team: policyOf(teams), teamName: teams.name })
+    .select({
+      key: recordColumns,
+      uEmail: users.email,
+      uModels: users.allowedModels,
+      uRpm: users.rpmLimit,
+      uTpm: users.tpmLimit,
+      uDaily: users.budgetDailyMicros,
+      uMonthly: users.budgetMonthlyMicros,
+      tName: teams.name,
+      tModels: teams.allowedModels,
+      tRpm: teams.rpmLimit,
+      tTpm: teams.tpmLimit,
+      tDaily: teams.budgetDailyMicros,
+      tMonthly: teams.budgetMonthlyMicros,
+    })
     .from(apiKeys)
     .leftJoin(users, eq(users.email, apiKeys.userEmail))
     .leftJoin(teams, eq(teams.name, apiKeys.team))
@@ -195,7 +209,11 @@ export async function findPrincipalByHash(db: Db, hash: string): Promise<KeyPrin
     .limit(1);
   const r = rows[0];
   if (!r) return null;
-  return { ...r.key, userPolicy: r.userEmail === null ? null : r.user, teamPolicy: r.teamName === null ? null : r.team };
+  const userPolicy: Policy | null =
+    r.uEmail === null ? null : { allowedModels: r.uModels, rpmLimit: r.uRpm, tpmLimit: r.uTpm, budgetDailyMicros: r.uDaily, budgetMonthlyMicros: r.uMonthly };
+  const teamPolicy: Policy | null =
+    r.tName === null ? null : { allowedModels: r.tModels, rpmLimit: r.tRpm, tpmLimit: r.tTpm, budgetDailyMicros: r.tDaily, budgetMonthlyMicros: r.tMonthly };
+  return { ...r.key, userPolicy, teamPolicy };
 }
 
 /** The policies of a user and a team (for callers without a key: JWTs). */
@@ -250,7 +268,13 @@ function withoutHash<T extends { keyHash: string }>(row: T): Omit<T, "keyHash"> 
  * Changes a key's policy or expiry. Returns the key and what changed (nothing written when nothing changes),
  * null when no key matches; throws AmbiguousKeyError, or AdminError for a revoked key.
  */
-export async function updateKey(db: Db, idOrPrefix: string, update: KeyUpdate, clock: Clock, actor = "system"): Promise<{ key: ApiKeyRecord; changes: Changes } | null> {
+export async function updateKey(
+  db: Db,
+  idOrPrefix: string,
+  update: KeyUpdate,
+  clock: Clock,
+  actor = "system",
+): Promise<{ key: ApiKeyRecord; changes: Changes } | null> {
   const target = await matchOne(db, idOrPrefix);
   if (!target) return null;
   const at = new Date(clock.now());
@@ -265,7 +289,11 @@ export async function updateKey(db: Db, idOrPrefix: string, update: KeyUpdate, c
       .set({ ...policyFrom(next), expiresAt: next.expiresAt, updatedAt: at })
       .where(eq(apiKeys.id, cur.id))
       .returning(recordColumns);
-    await recordChange(tx, { actor, action: "key.update", target: cur.id, details: { prefix: cur.prefix, changes }, at }, { kind: "key", keyHash: cur.keyHash });
+    await recordChange(
+      tx,
+      { actor, action: "key.update", target: cur.id, details: { prefix: cur.prefix, changes }, at },
+      { kind: "key", keyHash: cur.keyHash },
+    );
     return { key: updated, changes };
   });
 }

@@ -84,6 +84,8 @@ const FAMILIES: ReadonlyArray<readonly [RegExp, Traits]> = [
   [/^amazon\.nova-2-lite/, { vision: true, documents: true, toolChoice: true, defaultMaxTokens: 5000, maxOutputTokens: 64000 }],
   [/^amazon\.nova/, { vision: true, documents: true, caching: true, toolChoice: true }],
   [/^meta\.llama3-3/, { defaultMaxTokens: 2048, maxOutputTokens: 8192 }],
+  // Llama 3.1 and 3.2 on Bedrock accept at most 2,048 output tokens (max_gen_len).
+  [/^meta\.llama3-[12]/, { defaultMaxTokens: 2048, maxOutputTokens: 2048 }],
   // Llama 4 takes images (model card: image input, 8K output).
   [/^meta\.llama4/, { vision: true, defaultMaxTokens: 2048, maxOutputTokens: 8192 }],
   [/^mistral\.mistral-large-3/, { vision: true, toolChoice: true }],
