@@ -37,7 +37,9 @@ export const models = pgTable("models", {
   /** The public name clients send as `model`. */
   alias: text("alias").primaryKey(),
   aliases: text("aliases").array().notNull().default(sql`'{}'`),
-  kind: text("kind", { enum: ["chat", "embedding"] }).notNull().default("chat"),
+  kind: text("kind", { enum: ["chat", "embedding"] })
+    .notNull()
+    .default("chat"),
   /** Ordered: routing tries them in this order. */
   targets: jsonb("targets").$type<TargetRow[]>().notNull(),
   /** null: the price is unknown (no cost can be computed; budgeted keys cannot use the model). */
@@ -116,7 +118,9 @@ export const usageEvents = pgTable(
     requestId: text("request_id").notNull().unique(),
     /** null for callers authenticated by a JWT (`auth = 'jwt'`). */
     keyId: text("key_id").references(() => apiKeys.id, { onDelete: "restrict" }),
-    auth: text("auth", { enum: ["key", "jwt"] }).notNull().default("key"),
+    auth: text("auth", { enum: ["key", "jwt"] })
+      .notNull()
+      .default("key"),
     userEmail: text("user_email").notNull(),
     team: text("team"),
     /** The door the request came in by. */

@@ -35,11 +35,15 @@ export async function resolveModelFor(c: Context<AppEnv>, deps: AdmitDeps, name:
   let model: CatalogueModel | undefined = catalogue.resolve(name);
   if (!model && deps.config.ALLOW_UNLISTED_MODELS) {
     const inferred = inferModelEntry(name);
-    if (inferred) model = { ...inferred, ...capabilitiesOf(name, inferred), targets: [{ modelId: name, region: null, pricing: null }], pricing: null, enabled: true };
+    if (inferred)
+      model = { ...inferred, ...capabilitiesOf(name, inferred), targets: [{ modelId: name, region: null, pricing: null }], pricing: null, enabled: true };
   }
   if (!model) throw GatewayError.modelNotFound(name);
   // A raw id the catalogue does not list carries no names a list could allow by; only an id pattern can.
-  const allowed = hasModelLists(lists) || model.targets.length > 0 ? allowedTargets(lists, { names: catalogue.resolve(name) ? [model.id, ...model.aliases] : [], targetIds: model.targets.map((t) => t.modelId) }) : [];
+  const allowed =
+    hasModelLists(lists) || model.targets.length > 0
+      ? allowedTargets(lists, { names: catalogue.resolve(name) ? [model.id, ...model.aliases] : [], targetIds: model.targets.map((t) => t.modelId) })
+      : [];
   if (allowed.length === 0) throw GatewayError.modelNotFound(name);
   if (model.kind !== kind) {
     throw GatewayError.invalidRequest(

@@ -125,7 +125,14 @@ export function refusalError(r: AdmitResult & { ok: false }, now: number, reques
       : `Rate limit reached for ${who}: ${r.max} ${unit} per minute (used ${r.used}). Try again in ${retryAfter}s.`;
     // openai-node honours `x-should-retry`: a request that can never fit is not worth its automatic retries.
     const headers: Record<string, string> | undefined = tooBig ? { "x-should-retry": "false" } : undefined;
-    return new GatewayError({ status: 429, type: "rate_limit_error", code: "rate_limit_exceeded", message, retryAfter: tooBig ? undefined : retryAfter, headers });
+    return new GatewayError({
+      status: 429,
+      type: "rate_limit_error",
+      code: "rate_limit_exceeded",
+      message,
+      retryAfter: tooBig ? undefined : retryAfter,
+      headers,
+    });
   }
   const period = r.limit === "daily" ? "daily" : "monthly";
   const resetsAt = new Date(now + retryAfter * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");

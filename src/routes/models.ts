@@ -45,7 +45,16 @@ export function registerModels(app: Hono<AppEnv>, deps: Deps): void {
     const seen = new Set<string>();
     const out: ModelObject[] = [];
     for (const m of catalogue.models) {
-      if (!m.enabled || seen.has(m.id) || !visible(c, [m.id, ...m.aliases], m.targets.map((t) => t.modelId))) continue;
+      if (
+        !m.enabled ||
+        seen.has(m.id) ||
+        !visible(
+          c,
+          [m.id, ...m.aliases],
+          m.targets.map((t) => t.modelId),
+        )
+      )
+        continue;
       seen.add(m.id);
       out.push(fromEntry(m));
     }
@@ -65,7 +74,15 @@ export function registerModels(app: Hono<AppEnv>, deps: Deps): void {
     const id = c.req.param("id");
     const catalogue = await deps.catalogue.get(c.get("scope").db);
     const entry = catalogue.resolve(id);
-    if (entry && visible(c, [entry.id, ...entry.aliases], entry.targets.map((t) => t.modelId))) return c.json({ ...fromEntry(entry), id });
+    if (
+      entry &&
+      visible(
+        c,
+        [entry.id, ...entry.aliases],
+        entry.targets.map((t) => t.modelId),
+      )
+    )
+      return c.json({ ...fromEntry(entry), id });
     if (!entry && deps.config.ALLOW_UNLISTED_MODELS && visible(c, [], [id])) {
       const listed = (await bedrockModels()).find((m) => m.id === id);
       if (listed) return c.json(listed);
