@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
@@ -10,7 +10,8 @@ import { cachedPolicyLookup, clearKeys, forgetKey } from "./auth/policy-cache";
 import { findPolicies as findPoliciesInDb, findPrincipalByHash } from "./db/keys";
 import { authenticate } from "./gateway/authenticate";
 import { scopeOf, type Deps } from "./deps";
-import { GatewayError, toOpenAIErrorBody } from "./errors";
+import { errorShapeFor, type DoorErrorShapes } from "./doors/error-shapes";
+import { GatewayError } from "./errors";
 import { accessLog } from "./http/access-log";
 import { requestId } from "./http/request-id";
 import { registerChatCompletions } from "./routes/chat-completions";
@@ -18,6 +19,9 @@ import { registerEmbeddings } from "./routes/embeddings";
 import { registerHealth } from "./routes/health";
 import { registerModels } from "./routes/models";
 import { usageTracking } from "./usage/middleware";
+
+/** Error shapes of the doors other than OpenAI's, by path prefix (see doors/error-shapes.ts). */
+const DOOR_ERROR_SHAPES: DoorErrorShapes = [];
 
 /**
  * Builds the gateway. Pure composition: every collaborator arrives in `deps`; nothing reads the environment.
@@ -86,10 +90,16 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   registerEmbeddings(app, deps);
   registerModels(app, deps);
 
-  app.notFound((c) => {
-    const err = GatewayError.notFound(`Unknown request URL: ${c.req.method} ${c.req.path}.`, "unknown_url");
-    return c.json(toOpenAIErrorBody(err), 404);
-  });
+  const render = (c: Context<AppEnv>, gw: GatewayError) => {
+    const shape = errorShapeFor(c.req.path, DOOR_ERROR_SHAPES);
+    const headers: Record<string, string> = { ...gw.headers, ...shape.headers?.(gw) };
+    if (gw.retryAfter !== undefined) headers["retry-after"] = String(gw.retryAfter);
+    const id = c.get("requestId");
+    if (id) headers["x-request-id"] = id;
+    return c.json(shape.body(gw) as object, (shape.status?.(gw) ?? gw.status) as 400, headers);
+  };
+
+  app.notFound((c) => render(c, GatewayError.notFound(`Unknown request URL: ${c.req.method} ${c.req.path}.`, "unknown_url")));
 
   app.onError((err, c) => {
     const gw = toGatewayError(err);
@@ -98,11 +108,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     } else if (gw.status >= 500) {
       deps.logger.warn("request failed", { requestId: c.get("requestId"), path: c.req.path, status: gw.status, code: gw.code });
     }
-    const headers: Record<string, string> = { ...gw.headers };
-    if (gw.retryAfter !== undefined) headers["retry-after"] = String(gw.retryAfter);
-    const id = c.get("requestId");
-    if (id) headers["x-request-id"] = id;
-    return c.json(toOpenAIErrorBody(gw), gw.status as 400, headers);
+    return render(c, gw);
   });
 
   return app;
