@@ -4,6 +4,7 @@ import { runMigrations } from "../db/migrate";
 import type { Clock } from "../deps";
 import { createLogger } from "../logger";
 import { openDatabase, type Database } from "../runtimes/node/database";
+import { classifyDatabaseError, permanentDatabaseError } from "../runtimes/node/database-errors";
 import { loadMigrations } from "../runtimes/node/migrations";
 import { UsageError, redactUrl } from "./format";
 
@@ -26,7 +27,14 @@ export async function withDatabase<T>(ctx: CliContext, fn: (opened: Opened) => P
   const logger = createLogger(config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL, (l) => ctx.io.err(l));
   const database = await openDatabase(config, logger, { poolMax: 2 });
   try {
-    const { applied } = await runMigrations(database.db, loadMigrations());
+    let applied: number;
+    try {
+      ({ applied } = await runMigrations(database.db, loadMigrations()));
+    } catch (err) {
+      // The first statement is where a wrong database, role or password shows: name DATABASE_URL and the fix.
+      const failure = config.DATABASE_URL && database.kind === "postgres" ? classifyDatabaseError(err) : undefined;
+      throw failure?.kind === "permanent" ? permanentDatabaseError(config.DATABASE_URL!, failure) : err;
+    }
     return await fn({ database, config, migrationsApplied: applied });
   } finally {
     await database.close();
