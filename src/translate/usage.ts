@@ -1,9 +1,8 @@
 /**
- * Token usage: Bedrock's `TokenUsage` normalised into four buckets, the OpenAI `usage` object (MAPPING b.3),
- * and cost with each bucket priced at its own rate.
+ * Token usage: Bedrock's `TokenUsage` normalised into four buckets, and the OpenAI `usage` object, whose prompt
+ * tokens count cache reads and writes too. Cost is computed in integer micro-dollars by usage/cost.ts.
  */
 import type { TokenUsage } from "../bedrock/converse-types";
-import type { ModelEntry } from "../catalogue";
 import type { ChatCompletionUsage } from "./openai-types";
 
 /** Bedrock's `inputTokens` excludes cache reads and writes; the buckets are disjoint. */
@@ -39,16 +38,6 @@ export function toOpenAIUsage(u: NormalizedUsage): ChatCompletionUsage {
     total_tokens: prompt + u.outputTokens,
     prompt_tokens_details: { cached_tokens: u.cacheReadTokens },
   };
-}
-
-/** Cost in USD. Prices are per million tokens; cache rates fall back to the input rate when the catalogue has none. */
-export function costUsd(u: NormalizedUsage, price: ModelEntry["price"]): number {
-  const micro =
-    u.inputTokens * price.input +
-    u.outputTokens * price.output +
-    u.cacheReadTokens * (price.cacheRead ?? price.input) +
-    u.cacheWriteTokens * (price.cacheWrite ?? price.input);
-  return micro / 1_000_000;
 }
 
 /** Rough token count (about 4 characters a token) for usage rows whose stream ended before Bedrock reported usage. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { costUsd, normalizeUsage, toOpenAIUsage } from "../../../src/translate/usage";
+import { normalizeUsage, toOpenAIUsage } from "../../../src/translate/usage";
 
 describe("normalizeUsage", () => {
   it.each([
@@ -37,17 +37,3 @@ describe("toOpenAIUsage", () => {
   });
 });
 
-describe("costUsd", () => {
-  const u = { inputTokens: 1_000_000, outputTokens: 2_000_000, cacheReadTokens: 3_000_000, cacheWriteTokens: 4_000_000 };
-  it.each([
-    ["each bucket at its rate", { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 }, 3 + 30 + 0.9 + 15],
-    ["cache rates fall back to input", { input: 1, output: 5 }, 1 + 10 + 3 + 4],
-    ["free cache write", { input: 0.8, output: 3.2, cacheRead: 0.2, cacheWrite: 0 }, 0.8 + 6.4 + 0.6 + 0],
-  ])("%s", (_name, price, expected) => {
-    expect(costUsd(u, price)).toBeCloseTo(expected, 10);
-  });
-
-  it("small counts price per million", () => {
-    expect(costUsd({ inputTokens: 1000, outputTokens: 500, cacheReadTokens: 0, cacheWriteTokens: 0 }, { input: 3, output: 15 })).toBeCloseTo(0.0105, 12);
-  });
-});
