@@ -18,6 +18,7 @@ import { registerChatCompletions } from "./routes/chat-completions";
 import { registerEmbeddings } from "./routes/embeddings";
 import { registerHealth } from "./routes/health";
 import { registerModels } from "./routes/models";
+import { registerUsage } from "./routes/usage";
 import { usageTracking } from "./usage/middleware";
 
 /** Error shapes of the doors other than OpenAI's, by path prefix (see doors/error-shapes.ts). */
@@ -89,6 +90,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   registerChatCompletions(app, deps);
   registerEmbeddings(app, deps);
   registerModels(app, deps);
+  registerUsage(app, deps);
 
   const render = (c: Context<AppEnv>, gw: GatewayError) => {
     const shape = errorShapeFor(c.req.path, DOOR_ERROR_SHAPES);

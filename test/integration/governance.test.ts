@@ -210,4 +210,26 @@ describe.each(testBackends)("governance on $name", ({ open }) => {
     expect(res.headers.get("x-ratelimit-limit-requests")).toBeNull();
     expect(res.headers.get("x-ratelimit-limit-tokens")).toBeNull();
   });
+  it("GET /v1/usage shows the caller's spend today and this month, its limits and what remains, per level", async () => {
+    const team = `team-${Math.random().toString(36).slice(2)}`;
+    await t.db.insert(teams).values({ name: team, budgetMonthlyMicros: 50_000_000, rpmLimit: 1000 });
+    const k = await keyWith({ budgetDailyMicros: 2_000_000, tpmLimit: 100_000 }, { team });
+    expect((await chat(k.key, ask("nova-lite", "spend a little"))).status).toBe(200);
+    const [row] = await rowsOfKey(k.id);
+    const res = await h.app.request("/v1/usage", { headers: { authorization: `Bearer ${k.key}` } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Record<string, any>;
+    const spent = (row!.costMicros / 1e6).toFixed(6);
+    expect(body).toMatchObject({
+      auth: "key",
+      key_prefix: k.prefix,
+      team,
+      spend: { day_usd: spent, month_usd: spent },
+      limits: { tpm: 100_000, budget_daily_usd: "2.000000", budget_monthly_usd: null },
+      remaining: { budget_daily_usd: (2 - row!.costMicros / 1e6).toFixed(6), budget_monthly_usd: null },
+    });
+    expect(body.levels.team).toMatchObject({ spend: { month_usd: spent }, limits: { rpm: 1000, budget_monthly_usd: "50.000000" } });
+    // Reading one's usage is not a request to Bedrock: no usage row.
+    expect(await rowsOfKey(k.id)).toHaveLength(1);
+  });
 });
