@@ -14,12 +14,22 @@ const sim = await startSimulator({
   verifySignatures,
 });
 
+// The block below is meant to be pasted into the shell that starts the gateway. AWS_SESSION_TOKEN and AWS_PROFILE
+// are unset because the simulator knows only this key pair, and either would make the gateway sign differently.
 console.log(`Bedrock simulator listening on ${sim.url}
-  region:                ${region}
-  AWS_ACCESS_KEY_ID=${SIM_CREDENTIALS.accessKeyId}
-  AWS_SECRET_ACCESS_KEY=${SIM_CREDENTIALS.secretAccessKey}
-  signatures:            ${verifySignatures ? "verified (SigV4, service bedrock)" : "NOT verified"}
-  stats:                 ${sim.url}/__sim/stats  (also /__sim/requests, POST /__sim/reset)`);
+  region:      ${region}
+  signatures:  ${verifySignatures ? "verified (SigV4, service bedrock)" : "NOT verified"}
+  stats:       ${sim.url}/__sim/stats  (also /__sim/requests, POST /__sim/reset)
+
+Point a gateway at it (paste into the shell that runs npm start):
+
+export AWS_ENDPOINT_URL_BEDROCK_RUNTIME=${sim.url}
+export AWS_ENDPOINT_URL_BEDROCK=${sim.url}
+export AWS_ACCESS_KEY_ID=${SIM_CREDENTIALS.accessKeyId}
+export AWS_SECRET_ACCESS_KEY=${SIM_CREDENTIALS.secretAccessKey}
+export AWS_REGION=${region}
+unset AWS_SESSION_TOKEN AWS_PROFILE
+`);
 
 let stopping = false;
 async function stop(signal: string): Promise<void> {
