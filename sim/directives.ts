@@ -21,6 +21,9 @@
  *   no-output                        Converse: 200 without `output`; ConverseStream: no content blocks
  *   echo-request                     reply text is the JSON of the received request body
  *   parallel-tools                   two toolUse blocks instead of one
+ *   when-model=ID                    the fault and timing directives above apply only to requests for this model id
+ *                                    (as sent in the path); other requests get only the reply-shaping ones
+ *   when-region=REGION               likewise, only to requests signed for this region
  */
 import { isExceptionName, STREAM_EXCEPTIONS, validation, type ExceptionName, type StreamExceptionType } from "./errors";
 
@@ -42,7 +45,27 @@ export type Directives = {
   noOutput?: boolean;
   echoRequest?: boolean;
   parallelTools?: boolean;
+  whenModel?: string;
+  whenRegion?: string;
 };
+
+/** What a request is, for the `when-*` directives. */
+export type DirectiveScope = { modelId: string | null; region: string };
+
+/** Directives that fail, slow or cut a request; `when-*` limits them to matching requests. */
+const FAULTS = [
+  "error",
+  "failFirst",
+  "streamErrorAfter",
+  "resetAfter",
+  "truncateAfter",
+  "corruptCrcAfter",
+  "corruptPreludeAfter",
+  "unknownEventAfter",
+  "delayMs",
+  "ttfbMs",
+  "chunkBytes",
+] as const satisfies readonly (keyof Directives)[];
 
 type Parser = (value: string | undefined, raw: string) => Partial<Directives>;
 
@@ -97,7 +120,24 @@ const PARSERS: Record<string, Parser> = {
   "no-output": flag("noOutput"),
   "echo-request": flag("echoRequest"),
   "parallel-tools": flag("parallelTools"),
+  "when-model": (value, raw) => {
+    if (!value) throw bad(raw, "expects a model id");
+    return { whenModel: value };
+  },
+  "when-region": (value, raw) => {
+    if (!value || !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(value)) throw bad(raw, "expects a region such as us-west-2");
+    return { whenRegion: value };
+  },
 };
+
+/** The directives that apply to this request: without a matching `when-*`, the faults are dropped. */
+export function scopeDirectives(d: Directives, scope: DirectiveScope): Directives {
+  const matches = (d.whenModel === undefined || d.whenModel === scope.modelId) && (d.whenRegion === undefined || d.whenRegion === scope.region);
+  if (matches) return d;
+  const out = { ...d };
+  for (const k of FAULTS) delete out[k];
+  return out;
+}
 
 const DIRECTIVE = /\[sim:([a-z-]+)(?:=([^\]\s]*))?\]/g;
 

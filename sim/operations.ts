@@ -1,7 +1,7 @@
 /** Converse, ConverseStream and InvokeModel: validation → directives → simulated failures → reply. */
 import type { ServerResponse } from "node:http";
 import { directiveTexts, generateReply, lastUserMessage, type Reply } from "./behaviour";
-import { parseDirectives, type Directives } from "./directives";
+import { parseDirectives, scopeDirectives, type Directives } from "./directives";
 import { SimError, validation } from "./errors";
 import { invokeEmbedding } from "./embeddings";
 import type { SimModel } from "./models";
@@ -20,6 +20,8 @@ export type OperationContext = {
   entry: SimRequestLog;
   signal: AbortSignal;
   startedAt: number;
+  /** The region the request was signed for (the endpoint's region in real AWS). */
+  region: string;
 };
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string | number> = {}): void {
@@ -67,7 +69,9 @@ export async function converse(ctx: OperationContext, streaming: boolean): Promi
   const raw = requireJson(ctx);
   const req = validateConverse(raw, ctx.model);
   const { texts, textBlocks } = directiveTexts(lastUserMessage(req.body.messages));
-  const { directives, cleaned } = parseDirectives(texts);
+  const parsed = parseDirectives(texts);
+  const directives = scopeDirectives(parsed.directives, { modelId: ctx.entry.modelId, region: ctx.region });
+  const { cleaned } = parsed;
   if (await waitTtfb(ctx, directives.ttfbMs)) return;
   const failure = simulatedFailure(directives, ctx.state);
   if (failure) throw failure;
@@ -119,7 +123,8 @@ function embeddingDirectives(raw: unknown): { directives: Directives; body: unkn
 }
 
 export async function invoke(ctx: OperationContext): Promise<void> {
-  const { directives, body } = embeddingDirectives(requireJson(ctx));
+  const { directives: parsed, body } = embeddingDirectives(requireJson(ctx));
+  const directives = scopeDirectives(parsed, { modelId: ctx.entry.modelId, region: ctx.region });
   if (await waitTtfb(ctx, directives.ttfbMs)) return;
   const failure = simulatedFailure(directives, ctx.state);
   if (failure) throw failure;

@@ -24,6 +24,11 @@ export type SimulatorOptions = {
   host?: string;
   /** Default "us-east-1". */
   region?: string;
+  /**
+   * Further regions this endpoint answers for, as if it were each of those regions' endpoints too (a gateway whose
+   * AWS_ENDPOINT_URL_BEDROCK_RUNTIME override serves every region). Requests are logged with the region they were signed for.
+   */
+  regions?: string[];
   /** Accepted identities; default [SIM_CREDENTIALS]. */
   credentials?: Credential[];
   /** Default true. */
@@ -77,10 +82,20 @@ function parseBody(buf: Buffer): { body: unknown; error?: string } {
   }
 }
 
+/** The region of the credential scope (`Credential=AKID/date/region/service/aws4_request`), unverified. */
+function signedRegion(authorization: string | undefined): string | undefined {
+  return /Credential=[^/,\s]+\/\d{8}\/([a-z0-9-]+)\//.exec(authorization ?? "")?.[1];
+}
+
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
   const region = opts.region ?? "us-east-1";
   let clockOffsetMs = opts.clockOffsetMs ?? 0;
-  const verify = createVerifier({ credentials: opts.credentials ?? [SIM_CREDENTIALS], region, now: () => Date.now() + clockOffsetMs });
+  const verify = createVerifier({
+    credentials: opts.credentials ?? [SIM_CREDENTIALS],
+    region,
+    regions: opts.regions,
+    now: () => Date.now() + clockOffsetMs,
+  });
   const state = createState();
   const reset = () => {
     state.reset();
@@ -116,12 +131,12 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
         throw validation("The provided model identifier is invalid.");
       }
       ctx.entry.modelId = modelId;
-      const resolved = resolveModel(modelId, region);
+      const resolved = resolveModel(modelId, ctx.region);
       if (!resolved) throw validation("The provided model identifier is invalid.");
       const op = { ...ctx, model: resolved.model };
       return m[2] === "invoke" ? invoke(op) : converse(op, m[2] === "converse-stream");
     }
-    const control = req.method === "GET" ? controlPlane(region, path, query) : undefined;
+    const control = req.method === "GET" ? controlPlane(ctx.region, path, query) : undefined;
     if (control === undefined) throw new SimError("UnknownOperationException");
     sendJson(ctx.res, 200, control);
   }
@@ -146,6 +161,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       modelId: null,
       body: null,
       headers: redactHeaders(req.headers),
+      region: signedRegion(req.headers.authorization) ?? region,
       status: 0,
       at: new Date(startedAt).toISOString(),
     };
@@ -167,13 +183,13 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       entry.body = parsed.body ?? null;
       if (opts.verifySignatures !== false) {
         try {
-          await verify({ method: req.method ?? "GET", url, rawHeaders: req.rawHeaders, body: raw });
+          entry.region = await verify({ method: req.method ?? "GET", url, rawHeaders: req.rawHeaders, body: raw });
         } catch (e) {
           state.stats.signatureFailures++;
           throw e;
         }
       }
-      const ctx = { res, body: parsed.body, bodyError: parsed.error, state, entry, signal: controller.signal, startedAt };
+      const ctx = { res, body: parsed.body, bodyError: parsed.error, state, entry, signal: controller.signal, startedAt, region: entry.region };
       await route(ctx, req, path, new URLSearchParams(rawQuery));
     } catch (e) {
       const err = e instanceof SimError ? e : new SimError("InternalServerException");

@@ -97,26 +97,35 @@ function parseQuery(raw: string): Record<string, string | string[]> {
   return query;
 }
 
-export function createVerifier(opts: { credentials: Credential[]; region: string; service?: string; now?: () => number }) {
+/**
+ * `region` is the endpoint's own region; `regions` are further regions it answers for, as when one override endpoint
+ * stands in for every region's endpoint. Resolves with the region the request was signed for.
+ */
+export function createVerifier(opts: { credentials: Credential[]; region: string; regions?: string[]; service?: string; now?: () => number }) {
   const service = opts.service ?? "bedrock";
   const now = opts.now ?? Date.now;
   const byKey = new Map(opts.credentials.map((c) => [c.accessKeyId, c]));
+  const regions = new Set([opts.region, ...(opts.regions ?? [])]);
   // The session token is checked above and signed like any other header, so the signer needs only the key pair.
-  const signers = new Map(
-    opts.credentials.map((c) => [
-      c.accessKeyId,
-      new Signer({
+  const signers = new Map<string, Signer>();
+  const signerFor = (c: Credential, region: string): Signer => {
+    const key = `${c.accessKeyId}\0${region}`;
+    let signer = signers.get(key);
+    if (!signer) {
+      signer = new Signer({
         service,
-        region: opts.region,
+        region,
         credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey },
         sha256: NodeSha256,
         uriEscapePath: true,
         applyChecksum: false,
-      }),
-    ]),
-  );
+      });
+      signers.set(key, signer);
+    }
+    return signer;
+  };
 
-  return async function verify(req: ArrivedRequest): Promise<void> {
+  return async function verify(req: ArrivedRequest): Promise<string> {
     const auth = headerValues(req.rawHeaders, "authorization")?.[0];
     if (!auth) throw new SimError("MissingAuthenticationTokenException");
     const { credential, signedHeaders, signature } = parseAuthorization(auth);
@@ -149,7 +158,7 @@ export function createVerifier(opts: { credentials: Credential[]; region: string
         `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scopeDate}' != '${dateHeader.slice(0, 8)}', from '${dateHeader}'.`,
       );
     }
-    if (scopeRegion !== opts.region) throw new SimError("InvalidSignatureException", `Credential should be scoped to a valid region. `);
+    if (!scopeRegion || !regions.has(scopeRegion)) throw new SimError("InvalidSignatureException", `Credential should be scoped to a valid region. `);
     if (scopeService !== service) throw new SimError("InvalidSignatureException", `Credential should be scoped to correct service: '${service}'. `);
     if (terminator !== "aws4_request")
       throw new SimError("InvalidSignatureException", `Credential should be scoped with a valid terminator: 'aws4_request', not '${terminator}'. `);
@@ -173,11 +182,11 @@ export function createVerifier(opts: { credentials: Credential[]; region: string
       headers,
       body: req.body,
     };
-    const signer = signers.get(cred.accessKeyId)!;
+    const signer = signerFor(cred, scopeRegion);
     const signed = await signer.sign(request, { signingDate: signedAt, signableHeaders: new Set(names) });
     const expected = /Signature=([0-9a-f]+)/.exec(String(signed.headers.authorization))?.[1] ?? "";
     const ok = expected.length === signature.length && timingSafeEqual(Buffer.from(expected), Buffer.from(signature));
-    if (ok && (claimed === undefined || claimed === bodyHash())) return;
+    if (ok && (claimed === undefined || claimed === bodyHash())) return scopeRegion;
     const canonical = signer.canonical(request, new Set(names), claimed ?? bodyHash());
     throw new SimError(
       "InvalidSignatureException",

@@ -34,6 +34,8 @@ export type SimRequestLog = {
   body: unknown;
   /** Received headers; the Authorization signature and security token are redacted. */
   headers: Record<string, string>;
+  /** The region the request was signed for (verified when signatures are checked). */
+  region: string;
   status: number;
   at: string;
   /** ConverseStream: how the stream ended; other operations: "cancelled" when the client left first. */

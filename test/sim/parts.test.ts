@@ -1,7 +1,7 @@
 /** The simulator's pure parts: directive parsing, schema sampling, model resolution, and the gateway catalogue fit. */
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { describe, expect, it } from "vitest";
-import { parseDirectives } from "../../sim/directives";
+import { parseDirectives, scopeDirectives } from "../../sim/directives";
 import { resolveModel, SIM_MODELS } from "../../sim/models";
 import { sampleFromSchema } from "../../sim/schema-sample";
 import { NodeSha256 } from "../../sim/sigv4";
@@ -20,15 +20,37 @@ describe("directives", () => {
     ["[sim:delay=10] [sim:ttfb=20] [sim:chunk-bytes=1] x", { delayMs: 10, ttfbMs: 20, chunkBytes: 1 }, "x"],
     ["[sim:stop=guardrail_intervened] [sim:words=3]", { stop: "guardrail_intervened", words: 3 }, ""],
     ["[sim:unicode][sim:no-output][sim:echo-request][sim:parallel-tools]", { unicode: true, noOutput: true, echoRequest: true, parallelTools: true }, ""],
+    [
+      "[sim:error=ThrottlingException] [sim:when-model=us.amazon.nova-pro-v1:0] [sim:when-region=us-west-2] x",
+      { error: "ThrottlingException", whenModel: "us.amazon.nova-pro-v1:0", whenRegion: "us-west-2" },
+      "x",
+    ],
     ["no directives at all [not:sim]", {}, "no directives at all [not:sim]"],
   ])("%s", (text, directives, cleaned) => {
     expect(parseDirectives([text])).toEqual({ directives, cleaned: [cleaned] });
   });
 
-  it.each(["[sim:nope]", "[sim:words=x]", "[sim:error=Nope]", "[sim:stream-error-after=1:accessDeniedException]", "[sim:unicode=1]", "[sim:chunk-bytes=0]"])(
-    "rejects %s",
-    (text) => expect(() => parseDirectives([text])).toThrow(/bedrock-simulator: directive/),
-  );
+  it.each([
+    ["no scope", {}, { modelId: "m", region: "us-east-1" }, true],
+    ["matching model", { whenModel: "m" }, { modelId: "m", region: "us-east-1" }, true],
+    ["other model", { whenModel: "m" }, { modelId: "n", region: "us-east-1" }, false],
+    ["matching region", { whenRegion: "us-west-2" }, { modelId: "m", region: "us-west-2" }, true],
+    ["model matches, region does not", { whenModel: "m", whenRegion: "us-west-2" }, { modelId: "m", region: "us-east-1" }, false],
+  ])("when-* scope: %s", (_, scope, request, applies) => {
+    const d = { ...scope, error: "ThrottlingException" as const, ttfbMs: 5, delayMs: 5, words: 3 };
+    expect(scopeDirectives(d, request)).toEqual(applies ? d : { ...scope, words: 3 });
+  });
+
+  it.each([
+    "[sim:nope]",
+    "[sim:words=x]",
+    "[sim:when-model]",
+    "[sim:when-region=mars]",
+    "[sim:error=Nope]",
+    "[sim:stream-error-after=1:accessDeniedException]",
+    "[sim:unicode=1]",
+    "[sim:chunk-bytes=0]",
+  ])("rejects %s", (text) => expect(() => parseDirectives([text])).toThrow(/bedrock-simulator: directive/));
 });
 
 describe("schema sampling", () => {
