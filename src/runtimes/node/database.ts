@@ -9,6 +9,7 @@ import postgres from "postgres";
 import type { Config } from "../../config";
 import type { Db } from "../../db/client";
 import { dbFromPostgresJs } from "../../db/connect";
+import { connectTimeoutSeconds } from "../../db/deadline";
 import * as schema from "../../db/schema";
 import type { Logger } from "../../logger";
 import { checkDatabaseUrl } from "./database-errors";
@@ -50,7 +51,7 @@ export class DatabaseInUseError extends Error {
 }
 
 export async function openDatabase(config: Config, logger: Logger, opts: OpenDatabaseOptions = {}): Promise<Database> {
-  if (config.DATABASE_URL) return openPostgres(config.DATABASE_URL, opts.poolMax ?? 10, logger);
+  if (config.DATABASE_URL) return openPostgres(config.DATABASE_URL, opts.poolMax ?? 10, connectTimeoutSeconds(config.DB_QUERY_TIMEOUT_MS), logger);
   const dataDir = config.DATA_DIR;
   const deadline = Date.now() + (opts.lockTimeoutMs ?? 5_000);
   for (;;) {
@@ -71,11 +72,12 @@ export async function openDatabase(config: Config, logger: Logger, opts: OpenDat
   }
 }
 
-async function openPostgres(url: string, max: number, logger: Logger): Promise<Database> {
+async function openPostgres(url: string, max: number, connectTimeout: number, logger: Logger): Promise<Database> {
   checkDatabaseUrl(url);
   let client: postgres.Sql;
   try {
-    client = postgres(url, { max, onnotice: () => {} });
+    // connect_timeout: postgres.js waits 30 s by default for a connection, which a request would wait too.
+    client = postgres(url, { max, onnotice: () => {}, connect_timeout: connectTimeout });
   } catch (err) {
     // postgres.js parses the URL here (TypeError: Invalid URL, URIError for a bad %-escape); say which variable.
     checkDatabaseUrl(url, err);
@@ -110,7 +112,11 @@ async function openPgliteFolder(dataDir: string, releaseLock: () => void, logger
     return { db, kind: "pglite", listen: (channel, onPayload) => pg.listen(channel, onPayload).then(() => {}), close };
   }
 
-  const shared = shareWithSocketClients(pg);
+  // NOTIFYs committed through the socket (the CLI) arrive in the socket's stream; hand them to our listeners too.
+  const socketListeners = new Map<string, ((payload: string) => void)[]>();
+  const shared = shareWithSocketClients(pg, undefined, (channel, payload) => {
+    for (const fn of socketListeners.get(channel) ?? []) fn(payload);
+  });
   // maxConnections 1: PGlite is a single session, and interleaving two clients' transactions would mix them.
   const server = new PGLiteSocketServer({ db: shared.forSocket, host: "127.0.0.1", port: opts.socketPort ?? 0, maxConnections: 1 });
   try {
@@ -127,7 +133,10 @@ async function openPgliteFolder(dataDir: string, releaseLock: () => void, logger
     db,
     kind: "pglite",
     databaseUrl: url,
-    listen: (channel, onPayload) => pg.listen(channel, onPayload).then(() => {}),
+    listen: async (channel, onPayload) => {
+      socketListeners.set(channel, [...(socketListeners.get(channel) ?? []), onPayload]);
+      await pg.listen(channel, onPayload);
+    },
     close: closeOnce(async () => {
       removePgliteUrl(dataDir);
       await server.stop();

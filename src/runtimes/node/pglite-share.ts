@@ -21,7 +21,41 @@ export type SharedPglite = {
   reset(): Promise<void>;
 };
 
-export function shareWithSocketClients(pg: PGlite, stuckMs = STUCK_MS): SharedPglite {
+const NOTIFICATION = 0x41; // 'A': NotificationResponse
+
+/**
+ * Finds NotificationResponse messages in a backend's output. PGlite is one session, so a NOTIFY committed by a
+ * socket client (the CLI revoking a key) is delivered into that client's stream, not to the gateway's own LISTEN:
+ * the guard reads it there and hands it on. Chunks may split messages; the remainder is carried to the next chunk.
+ */
+export function notificationScanner(onNotification: (channel: string, payload: string) => void) {
+  let pending = new Uint8Array(0);
+  const decoder = new TextDecoder();
+  return (chunk: Uint8Array) => {
+    let buf = chunk;
+    if (pending.length > 0) {
+      buf = new Uint8Array(pending.length + chunk.length);
+      buf.set(pending);
+      buf.set(chunk, pending.length);
+    }
+    let i = 0;
+    while (buf.length - i >= 5) {
+      const len = new DataView(buf.buffer, buf.byteOffset + i + 1, 4).getInt32(0);
+      if (buf.length - i < 1 + len) break;
+      if (buf[i] === NOTIFICATION) {
+        const body = buf.subarray(i + 9, i + 1 + len);
+        const nul = body.indexOf(0);
+        const channel = decoder.decode(body.subarray(0, nul));
+        const payload = decoder.decode(body.subarray(nul + 1, body.indexOf(0, nul + 1)));
+        onNotification(channel, payload);
+      }
+      i += 1 + len;
+    }
+    pending = buf.slice(i);
+  };
+}
+
+export function shareWithSocketClients(pg: PGlite, stuckMs = STUCK_MS, onNotification?: (channel: string, payload: string) => void): SharedPglite {
   let release: (() => void) | undefined;
   let lastType = STARTUP;
   let stuck: ReturnType<typeof setTimeout> | undefined;
@@ -64,7 +98,16 @@ export function shareWithSocketClients(pg: PGlite, stuckMs = STUCK_MS): SharedPg
 
   const execProtocolRawStream: PGlite["execProtocolRawStream"] = (message, options) => {
     lastType = message[0] ?? STARTUP;
-    return pg.execProtocolRawStream(message, options);
+    if (!onNotification || !options?.onRawData) return pg.execProtocolRawStream(message, options);
+    const scan = notificationScanner(onNotification);
+    const forward = options.onRawData;
+    return pg.execProtocolRawStream(message, {
+      ...options,
+      onRawData: (data: Uint8Array) => {
+        scan(data);
+        forward(data);
+      },
+    });
   };
 
   // Only used by pglite-socket to roll back the transaction of a client that disconnected.
