@@ -182,6 +182,8 @@ async function runImage(image) {
   const port = await freePort();
   const env = { ...baseEnv(), ...mapPaths(image, image.env), PORT: String(port) };
   if (databaseUrl) env.DATABASE_URL = databaseUrl;
+  // The mirror must never reach a real AWS address or read this machine's AWS files: no IMDS, no shared files.
+  Object.assign(env, { AWS_EC2_METADATA_DISABLED: "true", AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/credentials", AWS_CONFIG_FILE: "/nonexistent/config" });
   const [cmd, ...args] = image.cmd;
   const started = Date.now();
   let output = "";
