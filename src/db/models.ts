@@ -125,7 +125,12 @@ function mergeTargets(current: readonly TargetRow[], wanted: ModelChange["target
  * Adds a model or changes one (`models set`). A new model needs a target; its price stays unknown (null) unless
  * both input and output prices are given. Refuses names another model already answers to.
  */
-export async function setModel(db: Db, change: ModelChange, clock: Clock, actor = "system"): Promise<{ record: ModelRowInput; created: boolean; changes: Changes }> {
+export async function setModel(
+  db: Db,
+  change: ModelChange,
+  clock: Clock,
+  actor = "system",
+): Promise<{ record: ModelRowInput; created: boolean; changes: Changes }> {
   const at = new Date(clock.now());
   return db.transaction(async (tx) => {
     const [row] = await tx.select().from(models).where(eq(models.alias, change.alias)).for("update");
@@ -152,11 +157,7 @@ export async function setModel(db: Db, change: ModelChange, clock: Clock, actor 
           .insert(models)
           .values({ alias: change.alias, ...values, createdAt: at })
           .returning();
-    await recordChange(
-      tx,
-      { actor, action: "model.set", target: `model:${change.alias}`, details: { created: !cur, changes }, at },
-      { kind: "models" },
-    );
+    await recordChange(tx, { actor, action: "model.set", target: `model:${change.alias}`, details: { created: !cur, changes }, at }, { kind: "models" });
     return { record: inputFromRow(written), created: !cur, changes };
   });
 }
@@ -193,10 +194,6 @@ export async function setModelEnabled(
 
 /** The alias of the model that has `name` among its other names (for a helpful "did you mean"). */
 export async function aliasOfName(db: Db, name: string): Promise<string | null> {
-  const rows = await db
-    .select({ alias: models.alias })
-    .from(models)
-    .where(sql`${name} = any(${models.aliases})`)
-    .limit(1);
+  const rows = await db.select({ alias: models.alias }).from(models).where(sql`${name} = any(${models.aliases})`).limit(1);
   return rows[0]?.alias ?? null;
 }

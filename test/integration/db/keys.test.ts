@@ -115,11 +115,11 @@ describe.each(testBackends)("api keys on $name", ({ open }) => {
     const revoked = await newKey({ user, team });
     await revokeKey(t.db, revoked.id, clock);
 
-    const mine = await listKeys(t.db, { user });
+    const mine = await listKeys(t.db, { user }, clock);
     expect(mine.map((k) => k.id).sort()).toEqual([active.id, expired.id, revoked.id].sort());
     const status = Object.fromEntries(mine.map((k) => [k.id, keyStatus(k, now + 120_000)]));
     expect(status).toEqual({ [active.id]: "active", [expired.id]: "expired", [revoked.id]: "revoked" });
-    expect((await listKeys(t.db, { team })).length).toBe(3);
+    expect((await listKeys(t.db, { team }, clock)).length).toBe(3);
     for (const k of mine) expect(k).not.toHaveProperty("keyHash");
   });
 
