@@ -1,0 +1,90 @@
+/**
+ * How a relayed stream ends, through the app in-process with the simulator as Bedrock and the Node runtime's own
+ * upstream fetch: each end is settled once, with one log line and one usage row that say what ended it.
+ */
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSimulator, type Simulator } from "../../../sim/server";
+import { usageEvents } from "../../../src/db/schema";
+import { createNodeFetch } from "../../../src/runtimes/node/http-fetch";
+import { openTestPostgres, type TestDb } from "../../support/db";
+import { createHarness, type Harness } from "../faults/app-harness";
+
+let sim: Simulator;
+let t: TestDb;
+let h: Harness;
+
+beforeAll(async () => {
+  sim = await startSimulator({ port: 0 });
+  t = await openTestPostgres();
+  h = createHarness({ db: t.db, bedrockUrl: sim.url, fetch: createNodeFetch() });
+});
+afterAll(async () => {
+  await sim.close();
+  await t.close();
+});
+
+const streamEnds = (requestId: string | null) => h.logs.filter((l) => l.requestId === requestId && l.msg.startsWith("stream"));
+const rowOf = async (requestId: string | null) => (await t.db.select().from(usageEvents).where(eq(usageEvents.requestId, requestId!)))[0];
+
+async function openStream(content: string, signal?: AbortSignal) {
+  const { key } = await h.newKey("relay");
+  const res = await h.app.request("/v1/chat/completions", {
+    method: "POST",
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+    body: JSON.stringify({ model: "nova-lite", stream: true, messages: [{ role: "user", content }] }),
+    signal,
+  });
+  expect(res.status).toBe(200);
+  return { res, requestId: res.headers.get("x-request-id") };
+}
+
+async function waitForStats(pred: (s: ReturnType<Simulator["stats"]>) => boolean) {
+  const deadline = Date.now() + 5000;
+  while (!pred(sim.stats()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+}
+
+describe("relayed stream ends", () => {
+  it("a client that aborts its request is logged and recorded as the client's, never as Bedrock's", async () => {
+    const before = sim.stats().streamsCancelled;
+    const controller = new AbortController();
+    const { res, requestId } = await openStream("[sim:delay=30] [sim:words=300]", controller.signal);
+    const reader = res.body!.getReader();
+    await reader.read();
+    await reader.read();
+    controller.abort();
+    await reader.read().catch(() => {});
+    await waitForStats((s) => s.streamsCancelled > before);
+    await h.settle();
+    expect(sim.stats().streamsCancelled).toBeGreaterThan(before);
+    const lines = streamEnds(requestId);
+    expect(lines).toEqual([expect.objectContaining({ level: "info", msg: "stream ended", end: "client_gone", status: 499, code: "client_closed_request" })]);
+    expect(h.logs.filter((l) => l.requestId === requestId && (l.level === "warn" || l.level === "error"))).toEqual([]);
+    expect(await rowOf(requestId)).toMatchObject({ status: "aborted", httpStatus: 499, errorCode: "client_closed_request", estimated: true });
+  });
+
+  it("a client that cancels the body is the client's too", async () => {
+    const before = sim.stats().streamsCancelled;
+    const { res, requestId } = await openStream("[sim:delay=30] [sim:words=300]");
+    const reader = res.body!.getReader();
+    await reader.read();
+    await reader.cancel();
+    await waitForStats((s) => s.streamsCancelled > before);
+    await h.settle();
+    expect(streamEnds(requestId)).toEqual([expect.objectContaining({ end: "client_gone", status: 499 })]);
+    expect(await rowOf(requestId)).toMatchObject({ status: "aborted", httpStatus: 499 });
+  });
+
+  it.each([
+    ["an upstream cut (clean end before messageStop)", "[sim:truncate-after=3] [sim:words=30]", "upstream_cut", 502, "upstream_stream_truncated"],
+    ["an upstream exception", "[sim:stream-error-after=2:throttlingException] [sim:words=30]", "upstream_error", 429, "rate_limit_exceeded"],
+    ["a finished stream", "[sim:words=10]", "done", 200, undefined],
+  ])("%s is logged once as %s", async (_label, content, end, status, code) => {
+    const { res, requestId } = await openStream(content);
+    await res.text();
+    await h.settle();
+    expect(streamEnds(requestId)).toEqual([expect.objectContaining({ msg: "stream ended", end, status, ...(code ? { code } : {}) })]);
+    const row = await rowOf(requestId);
+    expect(row).toMatchObject({ httpStatus: status, status: end === "done" ? "ok" : "error", errorCode: code ?? null });
+  });
+});
