@@ -138,6 +138,12 @@ export const ConfigSchema = z.object({
   ALLOW_BEDROCK_PASSTHROUGH: bool(false),
   /** What to do with temperature > 1 (OpenAI allows 0–2, Bedrock 0–1). */
   TEMPERATURE_ABOVE_ONE: z.enum(["reject", "clamp"]).default("reject"),
+  /** Fetch `https://` image URLs server-side (Node and Bun; public addresses only). Off: remote URLs answer 400. */
+  ALLOW_REMOTE_IMAGES: bool(false),
+  /** Largest remote image fetched; at most Bedrock's own per-image limit of 3.75 MB (3,932,160 bytes). */
+  REMOTE_IMAGE_MAX_BYTES: int(3_932_160, 1, 3_932_160),
+  /** Longest a remote image may take, from DNS lookup to its last byte. */
+  REMOTE_IMAGE_TIMEOUT_MS: int(5_000, 100, 60_000),
   MAX_BODY_BYTES: int(32 * 1024 * 1024, 1024),
   UPSTREAM_TIMEOUT_MS: int(120_000, 100),
   /** Longest silence tolerated inside a stream before it is ended with an error. */

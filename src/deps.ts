@@ -7,6 +7,7 @@ import type { Db } from "./db/client";
 import type { BedrockClient } from "./bedrock/client";
 import type { Logger } from "./logger";
 import type { ReasoningStore } from "./reasoning-store";
+import type { ResolveRemoteImage } from "./translate/remote-images";
 import type { UsageWriter } from "./usage/batch-writer";
 
 export type Clock = { now(): number };
@@ -38,6 +39,11 @@ export type Deps = {
    * Web Crypto's thread-pool round trip on every request.
    */
   hashApiKey?: (key: string) => string | Promise<string>;
+  /**
+   * Fetches a client's `https://` image when ALLOW_REMOTE_IMAGES is on: public addresses only, connected to the
+   * address it vetted, capped in size and time. Node and Bun pass one; Workers none (remote URLs then stay a 400).
+   */
+  fetchRemoteImage?: ResolveRemoteImage;
 };
 
 /** What belongs to one request where the runtime cannot share it across requests (Workers: the database socket). */

@@ -5,6 +5,7 @@ import { jsonBody } from "../http/json-body";
 import { toChatCompletion } from "../translate/converse-to-openai";
 import { ChatCompletionRequestSchema } from "../translate/openai-types";
 import { toConverseRequest } from "../translate/openai-to-converse";
+import { resolveRemoteImages } from "../translate/remote-images";
 import { admit, resolveModelFor } from "../gateway/admit";
 import { estimateInputTokens } from "../usage/estimate";
 import { noteRequestedModel } from "./resolve-model";
@@ -16,9 +17,14 @@ export function registerChatCompletions(app: Hono<AppEnv>, deps: Deps): void {
   const body = jsonBody(ChatCompletionRequestSchema, noteRequestedModel);
 
   app.post("/v1/chat/completions", ...body, async (c) => {
-    const req = c.req.valid("json");
     const draft = c.get("usage");
-    const model = await resolveModelFor(c, deps, req.model, "chat");
+    const parsed = c.req.valid("json");
+    const model = await resolveModelFor(c, deps, parsed.model, "chat");
+    // Only once the caller may use the model, and only for models that read images: fetching costs the gateway.
+    const req =
+      deps.config.ALLOW_REMOTE_IMAGES && deps.fetchRemoteImage && model.vision
+        ? await resolveRemoteImages(parsed, deps.fetchRemoteImage, c.req.raw.signal)
+        : parsed;
     draft.stream = req.stream === true;
 
     const now = deps.clock.now();

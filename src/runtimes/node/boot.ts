@@ -22,6 +22,7 @@ import { DatabaseInUseError, openDatabase } from "./database";
 import { classifyDatabaseError, DatabaseUrlError, permanentDatabaseError } from "./database-errors";
 import { loadMigrations } from "./migrations";
 import { createPendingTracker } from "./pending";
+import { createRemoteImageFetcher } from "./remote-image-fetch";
 
 export type Gateway = Awaited<ReturnType<typeof bootGateway>>;
 
@@ -117,7 +118,11 @@ export async function bootGateway(config: Config, opts: { logger?: Logger; fetch
       const { applied } = await runMigrations(database.db, loadMigrations());
       if (applied > 0) logger.info("migrations applied", { count: applied });
       // The seed fills missing aliases; entries of the MODELS setting replace theirs (explicit configuration wins).
-      const seeded = await seedModels(database.db, defaultModelRows(config.MODELS), config.MODELS.map((m) => m.id));
+      const seeded = await seedModels(
+        database.db,
+        defaultModelRows(config.MODELS),
+        config.MODELS.map((m) => m.id),
+      );
       if (seeded > 0) logger.info("model catalogue seeded", { models: seeded });
     }
   } catch (err) {
@@ -153,6 +158,9 @@ export async function bootGateway(config: Config, opts: { logger?: Logger; fetch
     reasoningStore: createReasoningStore(),
     usageWriter: createBatchUsageWriter({ db: database.db, logger, waitUntil: pending.waitUntil, maxQueued: config.USAGE_QUEUE_MAX }),
     hashApiKey: (key) => createHash("sha256").update(key).digest("hex"),
+    fetchRemoteImage: config.ALLOW_REMOTE_IMAGES
+      ? createRemoteImageFetcher({ maxBytes: config.REMOTE_IMAGE_MAX_BYTES, timeoutMs: config.REMOTE_IMAGE_TIMEOUT_MS })
+      : undefined,
   };
   return { app: createApp(deps), deps, config, logger, database, pending };
 }
