@@ -8,7 +8,7 @@ export type SimModel = {
   /** Foundation model id, e.g. `anthropic.claude-sonnet-4-5-20250929-v1:0`. */
   id: string;
   name: string;
-  provider: "Anthropic" | "Amazon" | "Meta" | "Cohere";
+  provider: "Anthropic" | "Amazon" | "Meta" | "Cohere" | "Mistral AI" | "DeepSeek" | "OpenAI";
   kind: "chat" | "embedding";
   inputModalities: string[];
   outputModalities: string[];
@@ -88,6 +88,26 @@ const llama = (maxOut: number): Caps => ({
   temperatureTopPConflict: false,
 });
 
+/** Text models served on demand in a Region (no cross-region profile), with tools but no forced tool choice. */
+const onDemand = (provider: SimModel["provider"], maxOut: number, over: Partial<Caps> = {}): Caps => ({
+  provider,
+  kind: "chat",
+  inputModalities: ["TEXT"],
+  outputModalities: ["TEXT"],
+  inferenceTypes: ["ON_DEMAND"],
+  profiles: [],
+  maxOutputTokens: maxOut,
+  caching: false,
+  thinking: false,
+  vision: false,
+  documents: false,
+  tools: true,
+  toolChoice: false,
+  structuredOutput: false,
+  temperatureTopPConflict: false,
+  ...over,
+});
+
 const embedding = (provider: SimModel["provider"], format: "titan-v2" | "cohere-v3"): Caps => ({
   provider,
   kind: "embedding",
@@ -128,6 +148,16 @@ export const SIM_MODELS: SimModel[] = [
     name: "Claude Opus 4.1",
     ...claude({ maxOutputTokens: 32000, structuredOutput: true, temperatureTopPConflict: true, profiles: ["us"] }),
   },
+  {
+    id: "anthropic.claude-opus-4-6-v1",
+    name: "Claude Opus 4.6",
+    ...claude({ maxOutputTokens: 128000, structuredOutput: true, temperatureTopPConflict: true, effort: true, profiles: ["us", "eu", "global"] }),
+  },
+  {
+    id: "anthropic.claude-sonnet-4-6",
+    name: "Claude Sonnet 4.6",
+    ...claude({ temperatureTopPConflict: true, profiles: ["us", "eu", "global"] }),
+  },
   { id: "anthropic.claude-sonnet-4-20250514-v1:0", name: "Claude Sonnet 4", ...claude({}) },
   { id: "anthropic.claude-3-7-sonnet-20250219-v1:0", name: "Claude 3.7 Sonnet", ...claude({}) },
   {
@@ -143,7 +173,20 @@ export const SIM_MODELS: SimModel[] = [
   { id: "amazon.nova-pro-v1:0", name: "Nova Pro", ...nova(10000, true) },
   { id: "amazon.nova-lite-v1:0", name: "Nova Lite", ...nova(10000, true) },
   { id: "amazon.nova-micro-v1:0", name: "Nova Micro", ...nova(10000, false) },
+  { id: "amazon.nova-2-lite-v1:0", name: "Nova 2 Lite", ...nova(64000, true), profiles: ["us", "global"] },
   { id: "meta.llama3-3-70b-instruct-v1:0", name: "Llama 3.3 70B Instruct", ...llama(8192) },
+  { id: "meta.llama4-maverick-17b-instruct-v1:0", name: "Llama 4 Maverick 17B Instruct", ...llama(8192), vision: true, inputModalities: ["TEXT", "IMAGE"] },
+  { id: "meta.llama4-scout-17b-instruct-v1:0", name: "Llama 4 Scout 17B Instruct", ...llama(8192), vision: true, inputModalities: ["TEXT", "IMAGE"] },
+  {
+    id: "mistral.mistral-large-3-675b-instruct",
+    name: "Mistral Large 3",
+    ...onDemand("Mistral AI", 8192, { vision: true, toolChoice: true, inputModalities: ["TEXT", "IMAGE"] }),
+  },
+  { id: "mistral.ministral-3-8b-instruct", name: "Ministral 3 8B", ...onDemand("Mistral AI", 8192, { vision: true, inputModalities: ["TEXT", "IMAGE"] }) },
+  { id: "deepseek.r1-v1:0", name: "DeepSeek-R1", ...onDemand("DeepSeek", 32768, { tools: false, inferenceTypes: ["INFERENCE_PROFILE"], profiles: ["us"] }) },
+  { id: "deepseek.v3.2", name: "DeepSeek V3.2", ...onDemand("DeepSeek", 8192) },
+  { id: "openai.gpt-oss-120b-1:0", name: "gpt-oss-120b", ...onDemand("OpenAI", 16000) },
+  { id: "openai.gpt-oss-20b-1:0", name: "gpt-oss-20b", ...onDemand("OpenAI", 16000) },
   { id: "meta.llama3-1-8b-instruct-v1:0", name: "Llama 3.1 8B Instruct", ...llama(2048) },
   { id: "amazon.titan-embed-text-v2:0", name: "Titan Text Embeddings V2", ...embedding("Amazon", "titan-v2") },
   { id: "cohere.embed-english-v3", name: "Embed English", ...embedding("Cohere", "cohere-v3") },

@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { DEFAULT_JWT_ALGORITHMS, isAllowedJwksUrl, isJwtAlgorithm, type JwtAlgorithm } from "./auth/jwt";
-import { ModelEntrySchema, type ModelEntryInput } from "./catalogue";
+import { ModelSettingSchema, type ModelEntryInput } from "./catalogue";
 
 const bool = (def: boolean) =>
   z
@@ -58,7 +58,7 @@ const models = z
       ctx.addIssue({ code: "custom", message: "must be a JSON array of model entries" });
       return z.NEVER;
     }
-    const r = z.array(ModelEntrySchema).safeParse(parsed);
+    const r = z.array(ModelSettingSchema).safeParse(parsed);
     if (!r.success) {
       const i = r.error.issues[0]!;
       ctx.addIssue({ code: "custom", message: `entry ${i.path.join(".")}: ${i.message}` });

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { SIM_CREDENTIALS } from "../../sim/server";
 import { createBedrockClient } from "../../src/bedrock/client";
 import type { ConverseStreamEvent } from "../../src/bedrock/converse-types";
-import { createCatalogue, DEFAULT_MODELS } from "../../src/catalogue";
+import { staticCatalogue } from "../../src/models/catalogue";
 import { GatewayError } from "../../src/errors";
 import { createLogger } from "../../src/logger";
 import { toChatCompletion } from "../../src/translate/converse-to-openai";
@@ -17,7 +17,7 @@ import { createStreamTranslator } from "../../src/translate/stream-translator";
 import { useSimulator } from "./helpers";
 
 const { sim } = useSimulator();
-const catalogue = createCatalogue(DEFAULT_MODELS);
+const catalogue = staticCatalogue();
 const CHAT_MODELS = catalogue.models.filter((m) => m.kind === "chat").map((m) => m.id);
 const meta = { id: "chatcmpl-test", created: 1, model: "client-model" };
 

@@ -5,7 +5,7 @@ import { parseDirectives, scopeDirectives } from "../../sim/directives";
 import { resolveModel, SIM_MODELS } from "../../sim/models";
 import { sampleFromSchema } from "../../sim/schema-sample";
 import { NodeSha256 } from "../../sim/sigv4";
-import { DEFAULT_MODELS } from "../../src/catalogue";
+import { staticCatalogue } from "../../src/models/catalogue";
 
 describe("directives", () => {
   it.each([
@@ -18,6 +18,7 @@ describe("directives", () => {
     ["[sim:stream-error-after=3:ThrottlingException]", { streamErrorAfter: { deltas: 3, type: "throttlingException" } }, ""],
     ["[sim:reset-after=4][sim:truncate-after=5][sim:corrupt-crc-after=6]", { resetAfter: 4, truncateAfter: 5, corruptCrcAfter: 6 }, ""],
     ["[sim:delay=10] [sim:ttfb=20] [sim:chunk-bytes=1] x", { delayMs: 10, ttfbMs: 20, chunkBytes: 1 }, "x"],
+    ["[sim:first-frame-delay=30] x", { firstFrameDelayMs: 30 }, "x"],
     ["[sim:stop=guardrail_intervened] [sim:words=3]", { stop: "guardrail_intervened", words: 3 }, ""],
     ["[sim:unicode][sim:no-output][sim:echo-request][sim:parallel-tools]", { unicode: true, noOutput: true, echoRequest: true, parallelTools: true }, ""],
     [
@@ -93,7 +94,7 @@ describe("schema sampling", () => {
 
 describe("models", () => {
   it("knows every Bedrock id of the gateway's default catalogue, with matching capabilities", () => {
-    for (const entry of DEFAULT_MODELS) {
+    for (const entry of staticCatalogue().models) {
       const resolved = resolveModel(entry.bedrockModelId, "us-east-1");
       expect(resolved, entry.bedrockModelId).toBeDefined();
       const m = resolved!.model;
