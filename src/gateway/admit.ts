@@ -12,7 +12,7 @@ import { GatewayError } from "../errors";
 import { capabilitiesFor } from "../models/capabilities";
 import type { CatalogueModel } from "../models/catalogue";
 import { hasBudget, hasRateLimit, limitChecks, periodsAt, rateLimitHeaders, refusalError } from "../policy/limits";
-import { allowedTargets, hasModelLists } from "../policy/models";
+import { allowedTargets } from "../policy/models";
 import { maxCostMicros } from "../usage/cost";
 import { modelLists } from "./identity";
 
@@ -40,10 +40,8 @@ export async function resolveModelFor(c: Context<AppEnv>, deps: AdmitDeps, name:
   }
   if (!model) throw GatewayError.modelNotFound(name);
   // A raw id the catalogue does not list carries no names a list could allow by; only an id pattern can.
-  const allowed =
-    hasModelLists(lists) || model.targets.length > 0
-      ? allowedTargets(lists, { names: catalogue.resolve(name) ? [model.id, ...model.aliases] : [], targetIds: model.targets.map((t) => t.modelId) })
-      : [];
+  const listed = catalogue.resolve(name) !== undefined;
+  const allowed = allowedTargets(lists, { names: listed ? [model.id, ...model.aliases] : [], targetIds: model.targets.map((t) => t.modelId) });
   if (allowed.length === 0) throw GatewayError.modelNotFound(name);
   if (model.kind !== kind) {
     throw GatewayError.invalidRequest(

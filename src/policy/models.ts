@@ -55,8 +55,3 @@ export function allowedTargets(lists: readonly (readonly string[] | null | undef
     active.every((list) => list.some((pattern) => model.names.some((n) => patternMatches(pattern, n)) || patternMatches(pattern, target))),
   );
 }
-
-/** Whether any level restricts models at all (then an unlisted raw id must be named by every list). */
-export function hasModelLists(lists: readonly (readonly string[] | null | undefined)[]): boolean {
-  return lists.some((l) => Array.isArray(l));
-}
