@@ -12,7 +12,7 @@ import { GatewayError } from "../errors";
 import { capabilitiesFor } from "../models/capabilities";
 import type { CatalogueModel } from "../models/catalogue";
 import { hasBudget, hasRateLimit, limitChecks, periodsAt, rateLimitHeaders, refusalError } from "../policy/limits";
-import { allowedTargets } from "../policy/models";
+import { allowedTargets, isWellFormedModelId } from "../policy/models";
 import { maxCostMicros } from "../usage/cost";
 import { modelLists } from "./identity";
 
@@ -33,7 +33,7 @@ export async function resolveModelFor(c: Context<AppEnv>, deps: AdmitDeps, name:
   const catalogue = await deps.catalogue.get(c.get("scope").db);
   const lists = modelLists(identity);
   let model: CatalogueModel | undefined = catalogue.resolve(name);
-  if (!model && deps.config.ALLOW_UNLISTED_MODELS) {
+  if (!model && deps.config.ALLOW_UNLISTED_MODELS && isWellFormedModelId(name)) {
     const inferred = inferModelEntry(name);
     if (inferred)
       model = { ...inferred, ...capabilitiesOf(name, inferred), targets: [{ modelId: name, region: null, pricing: null }], pricing: null, enabled: true };

@@ -55,3 +55,35 @@ export function allowedTargets(lists: readonly (readonly string[] | null | undef
     active.every((list) => list.some((pattern) => model.names.some((n) => patternMatches(pattern, n)) || patternMatches(pattern, target))),
   );
 }
+
+const BARE_ID = /^[a-z0-9]+\.[a-z0-9]+(?:[-.:][a-z0-9]+)*$/;
+/** A model id, or a cross-region profile id: a known prefix, then a model id (`us.nova-lite` is neither). */
+const isPlainId = (id: string) => BARE_ID.test(stripRegionPrefix(id));
+const ARN_ID =
+  /^arn:aws(?:-[a-z]+)*:bedrock:[a-z0-9-]+:(\d{12})?:(foundation-model|inference-profile|application-inference-profile|provisioned-model|prompt|default-prompt-router)\/(.+)$/;
+const RESOURCE_ID = /^[a-z0-9]+$/;
+const VERSIONED = /^[A-Za-z0-9]+(?::\d+)?$/;
+
+/**
+ * Whether a model name the catalogue does not list is spelled as Bedrock spells its ids: a (cross-region profile)
+ * model id in lower case, or a Bedrock ARN of a kind that can be invoked. Anything else (whitespace, encoded or
+ * path characters, case tricks) never reaches the allowlists or the upstream path.
+ */
+export function isWellFormedModelId(id: string): boolean {
+  if (isPlainId(id)) return true;
+  const arn = ARN_ID.exec(id);
+  if (!arn) return false;
+  const [, , type, rest] = arn;
+  switch (type) {
+    case "foundation-model":
+    case "inference-profile":
+      return isPlainId(rest!);
+    case "application-inference-profile":
+    case "provisioned-model":
+      return RESOURCE_ID.test(rest!);
+    case "prompt":
+      return VERSIONED.test(rest!);
+    default:
+      return /^[a-z0-9]+\.[a-z0-9-]+(?::\d+)?$/.test(rest!);
+  }
+}
