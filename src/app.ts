@@ -32,7 +32,11 @@ const DOOR_ERROR_SHAPES: DoorErrorShapes = [];
 export function createApp(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
-  app.use("*", requestId({ ids: deps.ids }), accessLog({ logger: deps.logger, clock: deps.clock }));
+  app.use(
+    "*",
+    requestId({ ids: deps.ids }),
+    accessLog({ logger: deps.logger, clock: deps.clock, metrics: deps.metrics, trustProxy: deps.config.TRUST_PROXY, clientAddress: deps.clientAddress }),
+  );
   if (deps.config.CORS_ALLOW_ORIGINS.length > 0) {
     // Browser clients: preflight answers before authentication, as browsers send OPTIONS without credentials;
     // the requested headers are echoed, since SDKs add their own (x-stainless-*).

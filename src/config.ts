@@ -174,6 +174,8 @@ export const ConfigSchema = z.object({
         .filter(Boolean),
     ),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  /** Believe `x-forwarded-for` for the client address in the audit line (only behind a proxy that sets it). */
+  TRUST_PROXY: bool(false),
 });
 
 /**

@@ -6,6 +6,7 @@ export type ChangeFeed = { subscribe(onChange: (change: Change) => void): void }
 import type { Db } from "./db/client";
 import type { BedrockClient } from "./bedrock/client";
 import type { Logger } from "./logger";
+import type { Metrics } from "./metrics";
 import type { ReasoningStore } from "./reasoning-store";
 import type { ResolveRemoteImage } from "./translate/remote-images";
 import type { UsageWriter } from "./usage/batch-writer";
@@ -39,6 +40,10 @@ export type Deps = {
    * Web Crypto's thread-pool round trip on every request.
    */
   hashApiKey?: (key: string) => string | Promise<string>;
+  /** Request counts, latencies, tokens and streams for operators (Prometheus on Node and Bun); absent: none kept. */
+  metrics?: Metrics;
+  /** The connection's peer address from Hono's `env`, where the runtime exposes it (for the audit line). */
+  clientAddress?: (env: unknown) => string | null;
   /**
    * Fetches a client's `https://` image when ALLOW_REMOTE_IMAGES is on: public addresses only, connected to the
    * address it vetted, capped in size and time. Node and Bun pass one; Workers none (remote URLs then stay a 400).

@@ -43,6 +43,10 @@ export type UsageDraft = {
   settled: boolean;
   /** Where this request's row goes (the runtime's per-request database, or the process-wide one). */
   scope: RequestScope;
+  /** The row and outcome it was settled with, for the audit line. */
+  settledAs?: { row: UsageRow; outcome: UsageOutcome };
+  /** Called once, right after settling: a stream's audit line is written when the stream ends. */
+  onSettled?: () => void;
 };
 
 export type UsageOutcome = { status: "ok" | "error" | "aborted"; httpStatus: number; errorCode: string | null };
@@ -88,4 +92,7 @@ export function settleUsage(deps: Pick<Deps, "clock" | "logger">, draft: UsageDr
   const { db, waitUntil, usageWriter } = draft.scope;
   if (usageWriter) usageWriter.write(row);
   else waitUntil(insertWithRetry({ db, logger: deps.logger }, [row]));
+  // The request ends here, however it ended: its audit line and metrics (see http/access-log.ts) follow.
+  draft.settledAs = { row, outcome };
+  draft.onSettled?.();
 }

@@ -139,7 +139,7 @@ describe.each(testBackends)("gateway in-process on $name", ({ open }) => {
     const { key, id } = await newKey();
     await (await post(key, { model: "nova-lite", messages: [{ role: "user", content: "hi" }] })).text();
     const line = logs.map((l) => JSON.parse(l)).find((l) => l.msg === "request" && l.keyId === id);
-    expect(line).toMatchObject({ method: "POST", path: "/v1/chat/completions", status: 200, model: "nova-lite" });
+    expect(line).toMatchObject({ method: "POST", path: "/v1/chat/completions", status: "ok", httpStatus: 200, model: "nova-lite" });
   });
 
   it("answers the OpenAI error shape for unknown routes and health without a key", async () => {
