@@ -13,6 +13,7 @@
  *   corrupt-prelude-after=N          ConverseStream: frame N+1 carries a bad prelude CRC
  *   unknown-event-after=N            ConverseStream: an event with an unknown `:event-type` after N frames
  *   delay=MS                         ConverseStream: pause between frames
+ *   first-frame-delay=MS             ConverseStream: pause after the response headers, before the first frame
  *   ttfb=MS                          pause before the response headers (any operation)
  *   chunk-bytes=N                    ConverseStream: write the bytes in N-byte TCP writes (dribble)
  *   stop=REASON                      force the stopReason
@@ -37,6 +38,7 @@ export type Directives = {
   corruptPreludeAfter?: number;
   unknownEventAfter?: number;
   delayMs?: number;
+  firstFrameDelayMs?: number;
   ttfbMs?: number;
   chunkBytes?: number;
   stop?: string;
@@ -63,6 +65,7 @@ const FAULTS = [
   "corruptPreludeAfter",
   "unknownEventAfter",
   "delayMs",
+  "firstFrameDelayMs",
   "ttfbMs",
   "chunkBytes",
 ] as const satisfies readonly (keyof Directives)[];
@@ -88,7 +91,18 @@ function flag(field: "unicode" | "noOutput" | "echoRequest" | "parallelTools"): 
 }
 
 const count =
-  (field: "resetAfter" | "truncateAfter" | "corruptCrcAfter" | "corruptPreludeAfter" | "unknownEventAfter" | "delayMs" | "ttfbMs" | "words"): Parser =>
+  (
+    field:
+      | "resetAfter"
+      | "truncateAfter"
+      | "corruptCrcAfter"
+      | "corruptPreludeAfter"
+      | "unknownEventAfter"
+      | "delayMs"
+      | "firstFrameDelayMs"
+      | "ttfbMs"
+      | "words",
+  ): Parser =>
   (value, raw) => ({ [field]: int(value, raw) });
 
 const PARSERS: Record<string, Parser> = {
@@ -109,6 +123,7 @@ const PARSERS: Record<string, Parser> = {
   "corrupt-prelude-after": count("corruptPreludeAfter"),
   "unknown-event-after": count("unknownEventAfter"),
   delay: count("delayMs"),
+  "first-frame-delay": count("firstFrameDelayMs"),
   ttfb: count("ttfbMs"),
   "chunk-bytes": (value, raw) => ({ chunkBytes: int(value, raw, 1, 65536) }),
   stop: (value, raw) => {

@@ -146,7 +146,7 @@ export async function writeStream(res: ServerResponse, events: StreamEvent[], d:
   const send = async (bytes: Uint8Array): Promise<boolean> => {
     if (d.corruptCrcAfter === frames) bytes = corrupt(bytes, "crc");
     if (d.corruptPreludeAfter === frames) bytes = corrupt(bytes, "prelude");
-    if (frames > 0) await sleep(d.delayMs ?? 0, signal);
+    await sleep((frames > 0 ? d.delayMs : d.firstFrameDelayMs) ?? 0, signal);
     frames++;
     return writeBytes(res, bytes, pieces, signal);
   };

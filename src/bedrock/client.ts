@@ -1,22 +1,63 @@
 /**
- * Bedrock Runtime over aws4fetch: signs with SigV4 (service `bedrock`), sends with an injected fetch,
- * retries transient failures before the first byte only, and turns every failure into a GatewayError.
+ * Bedrock Runtime over aws4fetch: one attempt per call, signed with SigV4 (service `bedrock`) for the attempt's
+ * region and sent to that region's endpoint with an injected fetch, every failure a GatewayError that says whether
+ * it may be retried (src/routing decides where and when). Each phase has its own limit: the connection (until a
+ * stream's response headers), the first byte (the whole answer of Converse and InvokeModel, a stream's first
+ * event) and, inside a stream, the longest silence. A limit that passes aborts the upstream request.
  */
 import { AwsClient } from "aws4fetch";
 import { GatewayError } from "../errors";
 import type { Logger } from "../logger";
+import { AttemptError, classifyBedrockError, classifyGatewayError } from "../routing/classify";
 import { mapBedrockErrorType } from "./error-map";
-import { createEventStreamDecoder, type DecodedItem } from "./event-stream";
+import { createEventStreamDecoder, type DecodedItem, INVOKE_EVENT_TYPES } from "./event-stream";
 import type { ConverseRequest, ConverseResponse, ConverseStreamEvent } from "./converse-types";
 
+/** Where one attempt goes and how long its phases may take; unset fields take the client's defaults. */
+export type AttemptOptions = {
+  /** The region to sign for and send to (the target's); default the client's region. */
+  region?: string | null;
+  connectTimeoutMs?: number;
+  firstByteTimeoutMs?: number;
+  idleTimeoutMs?: number;
+};
+
 export type BedrockClient = {
-  converse(modelId: string, body: ConverseRequest, signal?: AbortSignal): Promise<ConverseResponse>;
-  /** Resolves once Bedrock answered 200; the stream yields decoded events and errors with a GatewayError on exception frames. */
-  converseStream(modelId: string, body: ConverseRequest, signal?: AbortSignal): Promise<ReadableStream<ConverseStreamEvent>>;
-  invokeModel(modelId: string, body: unknown, signal?: AbortSignal): Promise<{ body: unknown; inputTokens: number | null }>;
+  converse(modelId: string, body: ConverseRequest, signal?: AbortSignal, attempt?: AttemptOptions): Promise<ConverseResponse>;
+  /**
+   * Resolves once Bedrock's first event past `messageStart` has arrived (so a stream that fails before any content
+   * can still be retried); the stream yields every event, and errors with a GatewayError on exception frames or silence.
+   */
+  converseStream(modelId: string, body: ConverseRequest, signal?: AbortSignal, attempt?: AttemptOptions): Promise<ReadableStream<ConverseStreamEvent>>;
+  invokeModel(
+    modelId: string,
+    body: unknown,
+    signal?: AbortSignal,
+    attempt?: AttemptOptions,
+  ): Promise<{ body: unknown; inputTokens: number | null; headers?: Headers }>;
+  /** InvokeModelWithResponseStream: like converseStream, yielding Bedrock's `chunk` events (`{bytes}`: base64 of the model's own event). */
+  invokeModelStream(modelId: string, body: unknown, signal?: AbortSignal, attempt?: AttemptOptions): Promise<ReadableStream<InvokeStreamChunk>>;
+  /** CountTokens for an InvokeModel body; `modelId` is a foundation model id (no inference profile). */
+  countTokens(modelId: string, invokeBody: unknown, signal?: AbortSignal): Promise<number>;
+  /**
+   * The Bedrock-native door's relay: a caller's own body sent to `/model/{modelId}/{op}` as it is (signed by the
+   * gateway, with the given request headers), Bedrock's 200 answer read whole under the first-byte limit. Errors
+   * are thrown as by the other calls.
+   */
+  sendRaw(modelId: string, op: string, body: string, headers: Record<string, string>, signal?: AbortSignal, attempt?: AttemptOptions): Promise<RawAnswer>;
+  /**
+   * The same for a streaming operation: resolves with Bedrock's 200 response once its headers are in, its body
+   * unread; the caller reads the frames and applies the first-byte and idle limits to them.
+   */
+  openRawStream(modelId: string, op: string, body: string, headers: Record<string, string>, signal?: AbortSignal, attempt?: AttemptOptions): Promise<Response>;
   listFoundationModels(signal?: AbortSignal): Promise<FoundationModelSummary[]>;
   listInferenceProfiles(signal?: AbortSignal): Promise<InferenceProfileSummary[]>;
 };
+
+export type InvokeStreamChunk = { type: "chunk"; body: { bytes?: unknown } };
+
+/** A whole 200 answer of sendRaw: Bedrock's headers and body bytes. */
+export type RawAnswer = { headers: Headers; body: Uint8Array };
 
 export type FoundationModelSummary = {
   modelId: string;
@@ -39,24 +80,41 @@ export type AwsCredentials = { accessKeyId: string; secretAccessKey: string; ses
 export type CredentialsProvider = () => Promise<AwsCredentials>;
 
 export type BedrockClientOptions = {
+  /** The default region (AWS_REGION). */
   region: string;
+  /**
+   * The runtime endpoint of the default region. When it is AWS's regional endpoint, other regions get theirs;
+   * anything else (AWS_ENDPOINT_URL_BEDROCK_RUNTIME) serves every region, as AWS's endpoint override does.
+   */
   runtimeEndpoint: string;
+  /** The runtime endpoint of a region, when the rule above does not fit. */
+  runtimeEndpointFor?: (region: string) => string;
   controlEndpoint: string;
   credentials: CredentialsProvider;
   fetch: typeof fetch;
   logger: Logger;
-  /** Time allowed until response headers arrive. */
+  /** Default time allowed until Bedrock's first byte (an attempt may set its own). */
   timeoutMs: number;
+  /** Default time allowed until a stream's response headers; defaults to timeoutMs. */
+  connectTimeoutMs?: number;
   /** Longest gap between stream chunks. */
   idleTimeoutMs: number;
-  retries: number;
-  /** Backoff before retry n (0-based); injectable so tests need not wait. */
+  /** @deprecated Ignored: the client makes one attempt per call; retries and fallback live in src/routing. */
+  retries?: number;
+  /** @deprecated Ignored, like retries. */
   backoffMs?: (attempt: number) => number;
 };
 
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+type Limits = { connectMs: number; firstByteMs: number; idleMs: number };
+
 export function createBedrockClient(opts: BedrockClientOptions): BedrockClient {
   let signer: { key: string; client: AwsClient } | null = null;
-  const backoff = opts.backoffMs ?? ((n: number) => Math.min(2000, 100 * 2 ** n) * (0.5 + Math.random() / 2));
+  const defaultEndpoint = `https://bedrock-runtime.${opts.region}.amazonaws.com`;
+  const endpointFor =
+    opts.runtimeEndpointFor ??
+    ((region: string) => (opts.runtimeEndpoint === defaultEndpoint ? `https://bedrock-runtime.${region}.amazonaws.com` : opts.runtimeEndpoint));
 
   async function awsClient(): Promise<AwsClient> {
     const c = await opts.credentials();
@@ -64,99 +122,239 @@ export function createBedrockClient(opts: BedrockClientOptions): BedrockClient {
       throw GatewayError.upstream("The gateway has no AWS credentials configured.", "upstream_auth_failed");
     }
     const key = `${c.accessKeyId}\0${c.secretAccessKey}\0${c.sessionToken ?? ""}`;
-    // One AwsClient per identity: it caches the derived signing key for the day.
+    // One AwsClient per identity: it caches the derived signing key per day and region.
     if (!signer || signer.key !== key) {
       signer = { key, client: new AwsClient({ ...c, service: "bedrock", region: opts.region, retries: 0 }) };
     }
     return signer.client;
   }
 
-  /** Sends one signed request, retrying retryable failures; resolves with the 200 response. */
-  async function send(url: string, init: { method: string; body?: string; accept: string }, signal?: AbortSignal): Promise<Response> {
-    for (let attempt = 0; ; attempt++) {
-      const aws = await awsClient();
-      const headers: Record<string, string> = { accept: init.accept };
-      if (init.body !== undefined) headers["content-type"] = "application/json";
-      const request = await aws.sign(url, { method: init.method, headers, body: init.body });
-      const deadline = linkedAbort(signal, opts.timeoutMs);
-      let res: Response;
-      try {
-        res = await opts.fetch(request, { signal: deadline.signal });
-      } catch (err) {
-        deadline.clear();
-        if (signal?.aborted) throw abortedError(signal);
-        const failure = deadline.timedOut
-          ? new GatewayError({ status: 504, type: "timeout_error", code: "upstream_timeout", message: `Bedrock did not answer within ${opts.timeoutMs} ms.` })
-          : GatewayError.upstream("Bedrock could not be reached.", "upstream_unavailable");
-        opts.logger.warn("bedrock request failed", { url: redactUrl(url), attempt, error: String(err) });
-        if (attempt < opts.retries && !deadline.timedOut) {
-          await sleep(backoff(attempt), signal);
-          continue;
-        }
-        throw failure;
-      }
-      deadline.clear();
-      if (res.ok) return res;
+  const limitsOf = (a: AttemptOptions | undefined): Limits => ({
+    connectMs: a?.connectTimeoutMs ?? opts.connectTimeoutMs ?? opts.timeoutMs,
+    firstByteMs: a?.firstByteTimeoutMs ?? opts.timeoutMs,
+    idleMs: a?.idleTimeoutMs ?? opts.idleTimeoutMs,
+  });
 
-      const { errorType, message } = await readError(res);
-      const mapping = mapBedrockErrorType(errorType, res.status);
-      if (mapping.code === "upstream_auth_failed") {
-        opts.logger.error("bedrock rejected the gateway's credentials", { status: res.status, errorType, message });
-      }
-      if (mapping.retryable && attempt < opts.retries) {
-        opts.logger.info("retrying bedrock request", { status: res.status, errorType, attempt });
-        await sleep(backoff(attempt), signal);
-        continue;
-      }
-      throw GatewayError.fromBedrock(res.status, errorType, message);
+  /** Sends one signed request; resolves with the 200 response and its still-running first-byte timer. */
+  async function send(
+    url: string,
+    region: string,
+    init: { method: string; body?: string; accept: string; headers?: Record<string, string> },
+    signal: AbortSignal | undefined,
+    limits: Limits,
+    stream: boolean,
+  ): Promise<{ res: Response; timers: AttemptTimers }> {
+    const aws = await awsClient();
+    const headers: Record<string, string> = { accept: init.accept };
+    if (init.body !== undefined) headers["content-type"] = "application/json";
+    if (init.headers) Object.assign(headers, init.headers);
+    const request = await aws.sign(url, { method: init.method, headers, body: init.body, aws: { region } });
+    // Converse and InvokeModel send their headers only with the finished answer, so only a stream's headers
+    // tell that Bedrock accepted the request; there the first-byte limit alone applies.
+    const timers = attemptTimers(signal, stream ? limits.connectMs : null, limits.firstByteMs);
+    let res: Response;
+    try {
+      res = await opts.fetch(request, { signal: timers.signal });
+    } catch (err) {
+      timers.clear();
+      if (signal?.aborted) throw abortedError(signal);
+      if (timers.expired) throw timeoutError(timers.expired, limits);
+      opts.logger.warn("bedrock request failed", { url: redactUrl(url), region, error: String(err) });
+      throw new AttemptError(GatewayError.upstream("Bedrock could not be reached.", "upstream_unavailable"), "same");
+    }
+    timers.connected();
+    if (res.ok) return { res, timers };
+
+    let failure: { errorType: string | null; message: string | null };
+    try {
+      failure = await readError(res);
+    } finally {
+      timers.clear();
+    }
+    const mapping = mapBedrockErrorType(failure.errorType, res.status);
+    if (mapping.code === "upstream_auth_failed") {
+      opts.logger.error("bedrock rejected the gateway's credentials", { status: res.status, errorType: failure.errorType, message: failure.message });
+    }
+    throw new AttemptError(GatewayError.fromBedrock(res.status, failure.errorType, failure.message), classifyBedrockError(failure.errorType, res.status));
+  }
+
+  /** Reads a whole answer under the attempt's first-byte limit. */
+  async function readAnswer(res: Response, timers: AttemptTimers, signal: AbortSignal | undefined, limits: Limits): Promise<unknown> {
+    let text: string;
+    try {
+      text = await res.text();
+    } catch {
+      if (signal?.aborted) throw abortedError(signal);
+      if (timers.expired) throw timeoutError(timers.expired, limits);
+      throw new AttemptError(GatewayError.upstream("Bedrock's answer was cut off.", "upstream_unavailable"), "same");
+    } finally {
+      timers.clear();
+    }
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw GatewayError.upstream("Bedrock returned a response that is not JSON.", "upstream_invalid_response");
     }
   }
 
-  const modelUrl = (modelId: string, op: string) => `${opts.runtimeEndpoint}/model/${encodeURIComponent(modelId)}/${op}`;
+  function target(modelId: string, op: string, a: AttemptOptions | undefined): { url: string; region: string } {
+    const region = a?.region ?? opts.region;
+    if (!REGION.test(region)) {
+      throw new AttemptError(GatewayError.upstream(`The gateway's model catalogue names an invalid region for ${modelId}.`, "invalid_target_region"), "never");
+    }
+    return { url: `${endpointFor(region)}/model/${encodeURIComponent(modelId)}/${op}`, region };
+  }
 
   return {
-    async converse(modelId, body, signal) {
-      const res = await send(modelUrl(modelId, "converse"), { method: "POST", body: JSON.stringify(body), accept: "application/json" }, signal);
-      return (await readJson(res)) as ConverseResponse;
+    async converse(modelId, body, signal, a) {
+      const limits = limitsOf(a);
+      const { url, region } = target(modelId, "converse", a);
+      const { res, timers } = await send(url, region, { method: "POST", body: JSON.stringify(body), accept: "application/json" }, signal, limits, false);
+      return (await readAnswer(res, timers, signal, limits)) as ConverseResponse;
     },
 
-    async converseStream(modelId, body, signal) {
-      const res = await send(
-        modelUrl(modelId, "converse-stream"),
+    async converseStream(modelId, body, signal, a) {
+      const limits = limitsOf(a);
+      const { url, region } = target(modelId, "converse-stream", a);
+      const { res, timers } = await send(
+        url,
+        region,
         { method: "POST", body: JSON.stringify(body), accept: "application/vnd.amazon.eventstream" },
         signal,
+        limits,
+        true,
       );
-      if (!res.body) throw GatewayError.upstream("Bedrock answered the stream request without a body.", "upstream_invalid_response");
-      return withIdleTimeout(res.body.pipeThrough(createEventStreamDecoder()), opts.idleTimeoutMs);
+      if (!res.body) {
+        timers.clear();
+        throw GatewayError.upstream("Bedrock answered the stream request without a body.", "upstream_invalid_response");
+      }
+      const reader = res.body.pipeThrough(createEventStreamDecoder()).getReader();
+      const first = await readFirst(reader, timers, signal, limits);
+      return withIdleTimeout(reader, first, limits.idleMs);
     },
 
-    async invokeModel(modelId, body, signal) {
-      const res = await send(modelUrl(modelId, "invoke"), { method: "POST", body: JSON.stringify(body), accept: "application/json" }, signal);
+    async invokeModel(modelId, body, signal, a) {
+      const limits = limitsOf(a);
+      const { url, region } = target(modelId, "invoke", a);
+      const { res, timers } = await send(url, region, { method: "POST", body: JSON.stringify(body), accept: "application/json" }, signal, limits, false);
       const count = res.headers.get("x-amzn-bedrock-input-token-count");
-      return { body: await readJson(res), inputTokens: count === null ? null : Number(count) };
+      return { body: await readAnswer(res, timers, signal, limits), inputTokens: count === null ? null : Number(count), headers: res.headers };
+    },
+
+    async invokeModelStream(modelId, body, signal, a) {
+      const limits = limitsOf(a);
+      const { url, region } = target(modelId, "invoke-with-response-stream", a);
+      const init = { method: "POST", body: JSON.stringify(body), accept: "application/vnd.amazon.eventstream" };
+      const { res, timers } = await send(url, region, init, signal, limits, true);
+      if (!res.body) {
+        timers.clear();
+        throw GatewayError.upstream("Bedrock answered the stream request without a body.", "upstream_invalid_response");
+      }
+      const reader = res.body.pipeThrough(createEventStreamDecoder(INVOKE_EVENT_TYPES)).getReader();
+      const first = await readFirst(reader, timers, signal, limits);
+      return withIdleTimeout(reader, first, limits.idleMs) as unknown as ReadableStream<InvokeStreamChunk>;
+    },
+
+    async countTokens(modelId, invokeBody, signal) {
+      const limits = limitsOf(undefined);
+      const { url, region } = target(modelId, "count-tokens", undefined);
+      // The body to count travels base64-encoded (CountTokens, service model `CountTokensInput.invokeModel.body`).
+      const bytes = new TextEncoder().encode(JSON.stringify(invokeBody));
+      let bin = "";
+      for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      const payload = JSON.stringify({ input: { invokeModel: { body: btoa(bin) } } });
+      const { res, timers } = await send(url, region, { method: "POST", body: payload, accept: "application/json" }, signal, limits, false);
+      const json = (await readAnswer(res, timers, signal, limits)) as { inputTokens?: unknown };
+      if (typeof json.inputTokens !== "number") throw GatewayError.upstream("Bedrock's CountTokens answer has no inputTokens.", "upstream_invalid_response");
+      return json.inputTokens;
+    },
+
+    async sendRaw(modelId, op, body, headers, signal, a) {
+      const limits = limitsOf(a);
+      const { url, region } = target(modelId, op, a);
+      const { res, timers } = await send(url, region, { method: "POST", body, accept: headers.accept ?? "application/json", headers }, signal, limits, false);
+      try {
+        return { headers: res.headers, body: new Uint8Array(await res.arrayBuffer()) };
+      } catch {
+        if (signal?.aborted) throw abortedError(signal);
+        if (timers.expired) throw timeoutError(timers.expired, limits);
+        throw new AttemptError(GatewayError.upstream("Bedrock's answer was cut off.", "upstream_unavailable"), "same");
+      } finally {
+        timers.clear();
+      }
+    },
+
+    async openRawStream(modelId, op, body, headers, signal, a) {
+      const limits = limitsOf(a);
+      const { url, region } = target(modelId, op, a);
+      const init = { method: "POST", body, accept: headers.accept ?? "application/vnd.amazon.eventstream", headers };
+      const { res, timers } = await send(url, region, init, signal, limits, true);
+      // The limits end here (the caller's abort still reaches the body): the caller times the frames itself.
+      timers.clear();
+      if (!res.body) throw GatewayError.upstream("Bedrock answered the stream request without a body.", "upstream_invalid_response");
+      return res;
     },
 
     async listFoundationModels(signal) {
-      const res = await send(`${opts.controlEndpoint}/foundation-models`, { method: "GET", accept: "application/json" }, signal);
-      const json = (await readJson(res)) as { modelSummaries?: FoundationModelSummary[] };
+      const limits = limitsOf(undefined);
+      const { res, timers } = await send(
+        `${opts.controlEndpoint}/foundation-models`,
+        opts.region,
+        { method: "GET", accept: "application/json" },
+        signal,
+        limits,
+        false,
+      );
+      const json = (await readAnswer(res, timers, signal, limits)) as { modelSummaries?: FoundationModelSummary[] };
       return Array.isArray(json.modelSummaries) ? json.modelSummaries : [];
     },
 
     async listInferenceProfiles(signal) {
-      const res = await send(`${opts.controlEndpoint}/inference-profiles?maxResults=1000`, { method: "GET", accept: "application/json" }, signal);
-      const json = (await readJson(res)) as { inferenceProfileSummaries?: InferenceProfileSummary[] };
+      const limits = limitsOf(undefined);
+      const { res, timers } = await send(
+        `${opts.controlEndpoint}/inference-profiles?maxResults=1000`,
+        opts.region,
+        { method: "GET", accept: "application/json" },
+        signal,
+        limits,
+        false,
+      );
+      const json = (await readAnswer(res, timers, signal, limits)) as { inferenceProfileSummaries?: InferenceProfileSummary[] };
       return Array.isArray(json.inferenceProfileSummaries) ? json.inferenceProfileSummaries : [];
     },
   };
 }
 
-async function readJson(res: Response): Promise<unknown> {
-  const text = await res.text();
+/**
+ * Waits, under the first-byte limit, for a stream's first event past `messageStart` (which only names the role):
+ * an exception Bedrock sends before any content can then still be retried, since nothing has reached the client.
+ * Every failure here is an ordinary attempt failure, and on any of them the upstream body is cancelled.
+ */
+async function readFirst(
+  reader: ReadableStreamDefaultReader<DecodedItem>,
+  timers: AttemptTimers,
+  signal: AbortSignal | undefined,
+  limits: Limits,
+): Promise<ConverseStreamEvent[]> {
+  const events: ConverseStreamEvent[] = [];
   try {
-    return JSON.parse(text);
-  } catch {
-    throw GatewayError.upstream("Bedrock returned a response that is not JSON.", "upstream_invalid_response");
+    for (;;) {
+      const r = await Promise.race([reader.read(), timers.expiry]);
+      if (r.done) throw new AttemptError(GatewayError.upstream("Bedrock ended the stream before its first event.", "upstream_stream_error"), "same");
+      if (r.value.type === "error") throw new AttemptError(r.value.error, classifyGatewayError(r.value.error));
+      events.push(r.value);
+      if (r.value.type !== "messageStart" || events.length > 1) break;
+    }
+  } catch (err) {
+    timers.clear();
+    reader.cancel(err).catch(() => {});
+    if (err instanceof AttemptError) throw err;
+    if (signal?.aborted) throw abortedError(signal);
+    if (timers.expired) throw timeoutError(timers.expired, limits);
+    throw new AttemptError(GatewayError.upstream("The Bedrock stream was cut off before its first event.", "upstream_unavailable"), "same");
   }
+  timers.clear();
+  return events;
 }
 
 /** Bedrock errors: `x-amzn-ErrorType: Type:namespace` and a JSON body with `message` (or `Message`, `__type`). */
@@ -175,15 +373,20 @@ async function readError(res: Response): Promise<{ errorType: string | null; mes
 }
 
 /**
- * The consumer-facing event stream: one event per pull (so nothing sits in a queue when an error arrives),
- * the decoder's in-band error turned into a stream error, and a GatewayError when no chunk arrives for
- * `idleMs`. Cancelling it cancels the upstream body, which aborts the Bedrock request.
+ * The consumer-facing event stream: the events read before it was handed over, then one event per pull (so nothing sits in a queue when an
+ * error arrives), the decoder's in-band error turned into a stream error, and a GatewayError when no chunk arrives
+ * for `idleMs`. Cancelling it cancels the upstream body, which aborts the Bedrock request.
  */
-function withIdleTimeout(source: ReadableStream<DecodedItem>, idleMs: number): ReadableStream<ConverseStreamEvent> {
-  const reader = source.getReader();
+function withIdleTimeout(reader: ReadableStreamDefaultReader<DecodedItem>, first: ConverseStreamEvent[], idleMs: number): ReadableStream<ConverseStreamEvent> {
+  const pending = [...first];
   return new ReadableStream<ConverseStreamEvent>(
     {
       async pull(controller) {
+        const next = pending.shift();
+        if (next) {
+          controller.enqueue(next);
+          return;
+        }
         let timer: ReturnType<typeof setTimeout> | undefined;
         const idle = new Promise<never>((_, reject) => {
           timer = setTimeout(
@@ -211,19 +414,54 @@ function withIdleTimeout(source: ReadableStream<DecodedItem>, idleMs: number): R
   );
 }
 
-function linkedAbort(parent: AbortSignal | undefined, timeoutMs: number) {
+type AttemptTimers = {
+  signal: AbortSignal;
+  /** Which limit passed, if one did. */
+  expired: "connect" | "first-byte" | null;
+  /** Rejects when a limit passes (never resolves). */
+  expiry: Promise<never>;
+  /** Response headers arrived: the connect limit no longer applies. */
+  connected(): void;
+  /** The first byte is in: no limit applies any more (the caller's abort still does). */
+  clear(): void;
+};
+
+/**
+ * One attempt's abort signal: the caller's, plus the connect and first-byte limits. Passing a limit aborts the
+ * request (and with it the response body), so Bedrock stops working on an answer nobody will read.
+ */
+function attemptTimers(parent: AbortSignal | undefined, connectMs: number | null, firstByteMs: number): AttemptTimers {
   const controller = new AbortController();
-  const state = { signal: controller.signal, timedOut: false, clear: () => {} };
+  let rejectExpiry: (err: Error) => void = () => {};
+  const expiry = new Promise<never>((_, reject) => {
+    rejectExpiry = reject;
+  });
+  expiry.catch(() => {});
+  const state: AttemptTimers = { signal: controller.signal, expired: null, expiry, connected: () => {}, clear: () => {} };
   const onAbort = () => controller.abort(parent?.reason);
   if (parent?.aborted) controller.abort(parent.reason);
   else parent?.addEventListener("abort", onAbort, { once: true });
-  const timer = setTimeout(() => {
-    state.timedOut = true;
-    controller.abort(new Error("timeout"));
-  }, timeoutMs);
-  // Only the header deadline is cleared: the client's abort must still reach the body while it streams.
-  state.clear = () => clearTimeout(timer);
+  const expire = (which: "connect" | "first-byte") => {
+    state.expired = which;
+    const err = new Error(`${which} timeout`);
+    controller.abort(err);
+    rejectExpiry(err);
+  };
+  const connect = connectMs === null || connectMs >= firstByteMs ? undefined : setTimeout(() => expire("connect"), connectMs);
+  const firstByte = setTimeout(() => expire("first-byte"), firstByteMs);
+  state.connected = () => clearTimeout(connect);
+  // Only the limits are cleared: the client's abort must still reach the body while it streams.
+  state.clear = () => {
+    clearTimeout(connect);
+    clearTimeout(firstByte);
+  };
   return state;
+}
+
+function timeoutError(which: "connect" | "first-byte", limits: Limits): AttemptError {
+  const message =
+    which === "connect" ? `Bedrock did not accept the request within ${limits.connectMs} ms.` : `Bedrock did not answer within ${limits.firstByteMs} ms.`;
+  return new AttemptError(new GatewayError({ status: 504, type: "timeout_error", code: "upstream_timeout", message }), "same");
 }
 
 export function abortedError(signal?: AbortSignal): GatewayError {
@@ -233,21 +471,6 @@ export function abortedError(signal?: AbortSignal): GatewayError {
     code: "client_closed_request",
     message: "The client closed the request.",
     cause: signal?.reason,
-  });
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortedError(signal));
-    const t = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(abortedError(signal));
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
 

@@ -6,7 +6,7 @@ import type { GatewayError } from "../../src/errors";
 import { silentLogger } from "../../src/logger";
 
 let sim: Simulator;
-beforeAll(async () => void (sim = await startSimulator({ port: 0 })));
+beforeAll(async () => void (sim = await startSimulator({ port: 0, regions: ["us-west-2", "eu-west-1"] })));
 afterAll(async () => sim.close());
 
 const MODEL = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
@@ -22,8 +22,6 @@ function client(over: Partial<BedrockClientOptions> = {}) {
     logger: silentLogger,
     timeoutMs: 2000,
     idleTimeoutMs: 2000,
-    retries: 2,
-    backoffMs: () => 5,
     ...over,
   });
 }
@@ -61,18 +59,76 @@ describe("Bedrock client against the simulator", () => {
     expect(events.at(-1)!.type).toBe("metadata");
   });
 
-  it("retries throttling before the first byte and succeeds", async () => {
+  it.each([
+    ["ThrottlingException", { status: 429, code: "rate_limit_exceeded" }, "next"],
+    ["ServiceQuotaExceededException", { status: 429, code: "quota_exceeded" }, "next"],
+    ["ServiceUnavailableException", { status: 503, code: "service_unavailable" }, "same"],
+    ["InternalServerException", { status: 500 }, "same"],
+    ["ValidationException", { status: 400 }, "never"],
+  ])("makes exactly one attempt on %s and says what it allows next", async (name, mapped, retry) => {
     const before = sim.stats().requests;
-    const res = await client().converse(MODEL, ask(`[sim:fail-first=2:ThrottlingException:${Math.random()}] ok`));
-    expect(res.stopReason).toBe("end_turn");
-    expect(sim.stats().requests - before).toBe(3);
+    const err = await rejection(client().converse(MODEL, ask(`[sim:error=${name}]`)));
+    expect(err).toMatchObject({ ...mapped, retry });
+    expect(sim.stats().requests - before).toBe(1);
   });
 
-  it("gives up after its retries with the mapped error", async () => {
+  it("signs each attempt for its region and sends it to that region's endpoint", async () => {
+    const sent: string[] = [];
+    const recording: typeof fetch = (input, init) => {
+      sent.push(input instanceof Request ? input.url : String(input));
+      return globalThis.fetch(input, init);
+    };
+    const arn = "arn:aws:bedrock:eu-west-1:123456789012:application-inference-profile/simclaudesonnet45";
+    for (const [id, region] of [
+      [MODEL, "us-west-2"],
+      [arn, "eu-west-1"],
+      ["eu.anthropic.claude-sonnet-4-5-20250929-v1:0", "eu-west-1"],
+    ] as const) {
+      const res = await client({ fetch: recording }).converse(id, ask("hi"), undefined, { region });
+      expect(res.stopReason).toBe("end_turn");
+      expect(sim.requests().at(-1)).toMatchObject({ modelId: id, region });
+    }
+    expect(sent.every((u) => u.startsWith(`${sim.url}/model/`))).toBe(true);
+    expect(sent[1]).toContain(encodeURIComponent(arn));
+
+    // AWS's own endpoint for the default region means "each region's own endpoint".
+    const regional: string[] = [];
+    const c = client({
+      runtimeEndpoint: "https://bedrock-runtime.us-east-1.amazonaws.com",
+      fetch: async (input) => {
+        regional.push(input instanceof Request ? input.url : String(input));
+        return new Response("{}", { status: 200 });
+      },
+    });
+    await c.converse(MODEL, ask("hi"), undefined, { region: "eu-west-1" });
+    await c.converse(MODEL, ask("hi"));
+    expect(regional.map((u) => new URL(u).host)).toEqual(["bedrock-runtime.eu-west-1.amazonaws.com", "bedrock-runtime.us-east-1.amazonaws.com"]);
+  });
+
+  it("refuses a region that is not one, before sending anything", async () => {
     const before = sim.stats().requests;
-    const err = await rejection(client({ retries: 1 }).converse(MODEL, ask("[sim:error=ServiceUnavailableException]")));
-    expect(err).toMatchObject({ status: 503, code: "service_unavailable" });
-    expect(sim.stats().requests - before).toBe(2);
+    const err = await rejection(client().converse(MODEL, ask("hi"), undefined, { region: "evil.example/x" }));
+    expect(err).toMatchObject({ status: 502, code: "invalid_target_region", retry: "never" });
+    expect(sim.stats().requests).toBe(before);
+  });
+
+  it("times a stream out before its first event and cancels the upstream request", async () => {
+    const cancelled = sim.stats().streamsCancelled;
+    const err = await rejection(client().converseStream(MODEL, ask("[sim:first-frame-delay=2000] hi"), undefined, { firstByteTimeoutMs: 200 }));
+    expect(err).toMatchObject({ status: 504, code: "upstream_timeout", retry: "same", message: "Bedrock did not answer within 200 ms." });
+    await expect.poll(() => sim.stats().streamsCancelled).toBeGreaterThan(cancelled);
+  });
+
+  it("times a stream out when Bedrock does not accept it within the connect limit", async () => {
+    const err = await rejection(client().converseStream(MODEL, ask("[sim:ttfb=2000] hi"), undefined, { connectTimeoutMs: 150, firstByteTimeoutMs: 1500 }));
+    expect(err).toMatchObject({ status: 504, code: "upstream_timeout", message: "Bedrock did not accept the request within 150 ms." });
+    const ok = await client().converseStream(MODEL, ask("[sim:first-frame-delay=300] hi"), undefined, { connectTimeoutMs: 150, firstByteTimeoutMs: 1500 });
+    expect((await drain(ok))[0]!.type).toBe("messageStart");
+  });
+
+  it("an exception frame before the first event is an attempt failure, not a stream", async () => {
+    const err = await rejection(client().converseStream(MODEL, ask("[sim:stream-error-after=0:throttlingException] [sim:no-output]")));
+    expect(err).toMatchObject({ status: 429, retry: "next" });
   });
 
   it("does not retry validation errors or credential failures", async () => {
@@ -86,9 +142,9 @@ describe("Bedrock client against the simulator", () => {
   });
 
   it("answers 504 when Bedrock is slower than the timeout, and 502 when unreachable", async () => {
-    const slow = await rejection(client({ timeoutMs: 200, retries: 0 }).converse(MODEL, ask("[sim:ttfb=1500] hi")));
+    const slow = await rejection(client({ timeoutMs: 200 }).converse(MODEL, ask("[sim:ttfb=1500] hi")));
     expect(slow).toMatchObject({ status: 504, type: "timeout_error" });
-    const down = await rejection(client({ runtimeEndpoint: "http://127.0.0.1:9", retries: 1 }).converse(MODEL, ask("hi")));
+    const down = await rejection(client({ runtimeEndpoint: "http://127.0.0.1:9" }).converse(MODEL, ask("hi")));
     expect(down).toMatchObject({ status: 502, code: "upstream_unavailable" });
   });
 
