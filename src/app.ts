@@ -7,6 +7,7 @@ import { cachedKeyLookup } from "./auth/key-cache";
 import { apiKeyAuth } from "./auth/middleware";
 import { createJwtVerifier, jwtVerifierOptions } from "./auth/jwt";
 import { cachedPolicyLookup, clearKeys, forgetKey } from "./auth/policy-cache";
+import { DatabaseUnavailableError, withDeadline } from "./db/deadline";
 import { findPolicies as findPoliciesInDb, findPrincipalByHash } from "./db/keys";
 import { authenticate } from "./gateway/authenticate";
 import { scopeOf, type Deps } from "./deps";
@@ -57,11 +58,13 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   });
   registerHealth(app, deps);
 
-  const findKey = cachedKeyLookup((hash: string, env: unknown) => findPrincipalByHash(scopeOf(env, deps).db, hash), {
+  // Request-path database calls are bounded: an unreachable or stalled database answers 503 within DB_QUERY_TIMEOUT_MS.
+  const dbDeadline = deps.config.DB_QUERY_TIMEOUT_MS;
+  const findKey = cachedKeyLookup((hash: string, env: unknown) => withDeadline(findPrincipalByHash(scopeOf(env, deps).db, hash), dbDeadline), {
     ttlMs: deps.config.KEY_CACHE_TTL_MS,
     clock: deps.clock,
   });
-  const findPolicies = cachedPolicyLookup((user, team, env) => findPoliciesInDb(scopeOf(env, deps).db, user, team), {
+  const findPolicies = cachedPolicyLookup((user, team, env) => withDeadline(findPoliciesInDb(scopeOf(env, deps).db, user, team), dbDeadline), {
     ttlMs: deps.config.KEY_CACHE_TTL_MS,
     clock: deps.clock,
   });
@@ -108,8 +111,8 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.notFound((c) => render(c, GatewayError.notFound(`Unknown request URL: ${c.req.method} ${c.req.path}.`, "unknown_url")));
 
   app.onError((err, c) => {
-    const gw = toGatewayError(err);
-    if (gw.status >= 500 && !(err instanceof GatewayError)) {
+    const gw = toGatewayError(err, deps.config.MAX_BODY_BYTES);
+    if (gw.status >= 500 && !(err instanceof GatewayError) && !(err instanceof DatabaseUnavailableError)) {
       deps.logger.error("unhandled error", { requestId: c.get("requestId"), path: c.req.path, error: err });
     } else if (gw.status >= 500) {
       deps.logger.warn("request failed", { requestId: c.get("requestId"), path: c.req.path, status: gw.status, code: gw.code });
@@ -120,13 +123,23 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   return app;
 }
 
-function toGatewayError(err: unknown): GatewayError {
+function toGatewayError(err: unknown, maxBodyBytes: number): GatewayError {
   if (err instanceof GatewayError) return err;
+  if (err instanceof DatabaseUnavailableError) {
+    return new GatewayError({
+      status: 503,
+      type: "server_error",
+      code: "service_unavailable",
+      message: "The gateway's database is unavailable right now. Try again shortly.",
+      retryAfter: 1,
+      cause: err,
+    });
+  }
   if (err instanceof HTTPException) {
     if (err.status === 400) {
       return GatewayError.invalidRequest(null, "We could not parse the JSON body of your request. The OpenAI API expects a JSON payload.", "invalid_json");
     }
-    if (err.status === 413) return GatewayError.payloadTooLarge(0);
+    if (err.status === 413) return GatewayError.payloadTooLarge(maxBodyBytes);
     return new GatewayError({ status: err.status, type: "invalid_request_error", message: err.message || "Request failed." });
   }
   return GatewayError.internal();

@@ -145,9 +145,15 @@ export const ConfigSchema = z.object({
   /** Longest a remote image may take, from DNS lookup to its last byte. */
   REMOTE_IMAGE_TIMEOUT_MS: int(5_000, 100, 60_000),
   MAX_BODY_BYTES: int(32 * 1024 * 1024, 1024),
+  /** Total time for all attempts of one call (backoff included) until Bedrock's first byte. */
   UPSTREAM_TIMEOUT_MS: int(120_000, 100),
+  /** Per attempt: time until a stream's response headers (Bedrock accepted the request). */
+  UPSTREAM_CONNECT_TIMEOUT_MS: int(10_000, 100),
+  /** Per attempt: time until the first byte (the whole answer of Converse and InvokeModel, a stream's first event). */
+  UPSTREAM_FIRST_BYTE_TIMEOUT_MS: int(60_000, 100),
   /** Longest silence tolerated inside a stream before it is ended with an error. */
   STREAM_IDLE_TIMEOUT_MS: int(60_000, 100),
+  /** Further attempts after the first (retries of a target or fallbacks to the next), before the first byte only. */
   UPSTREAM_RETRIES: int(2, 0, 10),
   SHUTDOWN_TIMEOUT_MS: int(25_000, 0),
   /** How long a key lookup is cached; a revoked key stops working at most this long after revocation. 0 disables. */
@@ -214,9 +220,9 @@ export function parseConfig(source: Record<string, unknown>): Config {
   throw new ConfigError(r.error.issues.map((i) => ({ variable: String(i.path[0] ?? "?"), message: i.message })));
 }
 
-/** The runtime endpoint: AWS_ENDPOINT_URL_BEDROCK_RUNTIME or the regional default. */
-export function bedrockRuntimeEndpoint(config: Config): string {
-  return config.AWS_ENDPOINT_URL_BEDROCK_RUNTIME ?? `https://bedrock-runtime.${config.AWS_REGION}.amazonaws.com`;
+/** A region's runtime endpoint: AWS_ENDPOINT_URL_BEDROCK_RUNTIME (for every region) or the regional default. */
+export function bedrockRuntimeEndpoint(config: Config, region: string = config.AWS_REGION): string {
+  return config.AWS_ENDPOINT_URL_BEDROCK_RUNTIME ?? `https://bedrock-runtime.${region}.amazonaws.com`;
 }
 
 /** The control-plane endpoint (ListFoundationModels, ListInferenceProfiles). */

@@ -4,6 +4,7 @@ import type { Clock } from "../deps";
 import type { ApiKeyRecord } from "../db/keys";
 import { GatewayError } from "../errors";
 import type { Logger } from "../logger";
+import { DatabaseUnavailableError, rootMessage } from "../db/deadline";
 import { hashApiKey, looksLikeApiKey } from "./api-key";
 
 const MISSING =
@@ -43,13 +44,20 @@ export function apiKeyAuth(opts: {
     try {
       key = await opts.findKey(await hash(token), c.env);
     } catch (err) {
-      // Fail closed: without the key store no request is admitted.
-      opts.logger.error("key lookup failed", { requestId: c.get("requestId"), error: err instanceof Error ? err.message : String(err) });
+      // Fail closed: without the key store no request is admitted. The client may retry at once: the lookup is
+      // bounded (DB_QUERY_TIMEOUT_MS), so a retry costs it no more than this answer did.
+      opts.logger.error("key lookup failed", {
+        requestId: c.get("requestId"),
+        timeout: err instanceof DatabaseUnavailableError && !err.cause,
+        error: rootMessage(err),
+      });
       throw new GatewayError({
         status: 503,
         type: "server_error",
         code: "service_unavailable",
         message: "The gateway cannot verify API keys right now. Try again shortly.",
+        retryAfter: 1,
+        cause: err,
       });
     }
     if (!key) throw reject("unknown_key");

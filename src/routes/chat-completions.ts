@@ -8,6 +8,7 @@ import { toConverseRequest } from "../translate/openai-to-converse";
 import { resolveRemoteImages } from "../translate/remote-images";
 import { admit, resolveModelFor } from "../gateway/admit";
 import { estimateInputTokens } from "../usage/estimate";
+import { routeBedrock } from "../routing/upstream";
 import { noteRequestedModel } from "./resolve-model";
 import { streamChatCompletion } from "./chat-stream";
 
@@ -56,10 +57,11 @@ export function registerChatCompletions(app: Hono<AppEnv>, deps: Deps): void {
       legacyFunctions: translated.legacyFunctions,
     };
     const signal = c.req.raw.signal;
+    const upstream = routeBedrock(deps, draft, model.targets, signal);
 
     if (draft.stream) {
       return streamChatCompletion(c, deps, {
-        modelId: model.bedrockModelId,
+        open: () => upstream.converseStream(translated.body),
         body: translated.body,
         meta: { ...meta, includeUsage: req.stream_options?.include_usage === true },
         draft,
@@ -67,7 +69,7 @@ export function registerChatCompletions(app: Hono<AppEnv>, deps: Deps): void {
       });
     }
 
-    const res = await deps.bedrock.converse(model.bedrockModelId, translated.body, signal);
+    const res = await upstream.converse(translated.body);
     const out = toChatCompletion(res, meta);
     draft.usage = out.usage;
     draft.stopReason = out.stopReason;

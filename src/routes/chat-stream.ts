@@ -15,7 +15,8 @@ import { estimateInputTokens } from "../usage/estimate";
 import type { UsageDraft } from "../usage/draft";
 
 export type StreamPlan = {
-  modelId: string;
+  /** Opens the Bedrock stream (routed over the model's targets); resolves once its first event has arrived. */
+  open(): Promise<ReadableStream<ConverseStreamEvent>>;
   body: ConverseRequest;
   meta: StreamMeta;
   draft: UsageDraft;
@@ -25,8 +26,8 @@ export type StreamPlan = {
 const sse = (value: unknown) => `data: ${JSON.stringify(value)}\n\n`;
 
 export async function streamChatCompletion(c: Context<AppEnv>, deps: Deps, plan: StreamPlan): Promise<Response> {
-  // Errors up to here (including retries) still answer as plain JSON errors with their HTTP status.
-  const events = await deps.bedrock.converseStream(plan.modelId, plan.body, plan.signal);
+  // Errors up to here (including retries and fallbacks) still answer as plain JSON errors with their HTTP status.
+  const events = await plan.open();
   const translator = createStreamTranslator(plan.meta);
   const inputEstimate = plan.draft.inputEstimate ?? estimateInputTokens(plan.body);
 

@@ -5,6 +5,7 @@ import { jsonBody } from "../http/json-body";
 import { EmbeddingsRequestSchema, toEmbeddingInvocations, toEmbeddingsResponse } from "../translate/embeddings";
 import { admit, resolveModelFor } from "../gateway/admit";
 import { textTokens } from "../usage/estimate";
+import { routeBedrock } from "../routing/upstream";
 import { noteRequestedModel } from "./resolve-model";
 
 /** Bedrock has no batch embedding call for Titan: at most this many InvokeModel calls run at once per request. */
@@ -20,14 +21,14 @@ export function registerEmbeddings(app: Hono<AppEnv>, deps: Deps): void {
 
     const { bodies } = toEmbeddingInvocations(req, model);
     await admit(c, deps, { model, inputTokens: textTokens(JSON.stringify(req.input)), maxOutputTokens: 0 });
-    const signal = c.req.raw.signal;
+    const upstream = routeBedrock(deps, draft, model.targets, c.req.raw.signal);
     const results: unknown[] = new Array(bodies.length);
     const headerTokens: (number | null)[] = new Array(bodies.length).fill(null);
     let next = 0;
     const worker = async () => {
       while (next < bodies.length) {
         const i = next++;
-        const r = await deps.bedrock.invokeModel(model.bedrockModelId, bodies[i], signal);
+        const r = await upstream.invokeModel(bodies[i]);
         results[i] = r.body;
         headerTokens[i] = r.inputTokens;
       }

@@ -11,6 +11,7 @@ import { randomIds, REQUEST_SCOPE, systemClock, type Deps, type RequestScope } f
 import { GatewayError, toOpenAIErrorBody } from "../errors";
 import { createLogger } from "../logger";
 import { trackBackgroundWork } from "./workers/after-response";
+import { connectTimeoutSeconds } from "../db/deadline";
 import { openRequestDatabase } from "./workers/database";
 import type { ExecutionContext, WorkerEnv } from "./workers/env";
 import { isolateState, type IsolateState } from "./workers/isolate";
@@ -28,7 +29,7 @@ export default {
     const work = trackBackgroundWork(ctx, (err) => state.logger.error("background task failed", { error: err }));
     let database;
     try {
-      database = openRequestDatabase(env);
+      database = openRequestDatabase(env, { connectTimeout: connectTimeoutSeconds(state.config.DB_QUERY_TIMEOUT_MS) });
     } catch (err) {
       state.logger.error("no database for this request", { error: err });
       return misconfigured();

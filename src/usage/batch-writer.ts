@@ -10,6 +10,7 @@
  * rows are alone: the others are written, each refused row is logged once and dropped, and the writer moves on.
  */
 import type { Db } from "../db/client";
+import { refusedByDatabase, rootMessage as errorText, sqlStateOf } from "../db/deadline";
 import { insertUsageBatch, type UsageRow } from "../db/usage";
 import type { Logger } from "../logger";
 
@@ -154,45 +155,4 @@ async function insertIsolating(insert: Insert, rows: UsageRow[], refuse: (row: U
     await insertIsolating(insert, rows.slice(0, half), refuse);
     await insertIsolating(insert, rows.slice(half), refuse);
   }
-}
-
-/**
- * SQLSTATE classes that say the database is unavailable or busy, not that the rows are wrong
- * (https://www.postgresql.org/docs/current/errcodes-appendix.html): connection exception, invalid authorization,
- * invalid catalog name, transaction rollback (serialization failure, deadlock), insufficient resources, object
- * not in prerequisite state (lock not available), operator intervention (shutdown, cancel), system error and
- * internal error. Such a batch is retried as it is.
- */
-const UNAVAILABLE_CLASSES = new Set(["08", "28", "3D", "40", "53", "55", "57", "58", "XX"]);
-/** read_only_sql_transaction: the server became a standby (a failover); the primary will take the rows. */
-const UNAVAILABLE_CODES = new Set(["25006"]);
-
-/**
- * True when Postgres answered and refused the statement for what it holds (data exception, integrity constraint
- * violation, syntax or access rule, program limit, ...): retrying the same rows would fail forever. Errors
- * without an SQLSTATE from the server (refused or reset connections, timeouts) are availability failures.
- */
-export function refusedByDatabase(err: unknown): boolean {
-  const state = sqlStateOf(err);
-  if (state === null) return false;
-  return !UNAVAILABLE_CLASSES.has(state.slice(0, 2)) && !UNAVAILABLE_CODES.has(state);
-}
-
-/**
- * The SQLSTATE of a server error, looked for along the `cause` chain (drizzle wraps driver errors). Server errors
- * carry a `severity` as well, in postgres.js and PGlite alike; socket errors such as `EPIPE` do not.
- */
-export function sqlStateOf(err: unknown): string | null {
-  let e = err as { code?: unknown; severity?: unknown; cause?: unknown } | null | undefined;
-  for (let depth = 0; e && typeof e === "object" && depth < 5; depth++, e = e.cause as typeof e) {
-    if (typeof e.code === "string" && /^[0-9A-Z]{5}$/.test(e.code) && typeof e.severity === "string") return e.code;
-  }
-  return null;
-}
-
-/** The driver's own message: drizzle's wrapper repeats the statement and its parameters (here, whole batches). */
-function errorText(err: unknown): string {
-  let e = err;
-  for (let depth = 0; e instanceof Error && e.cause instanceof Error && depth < 5; depth++) e = e.cause;
-  return (e instanceof Error ? e.message : String(e)).slice(0, 500);
 }

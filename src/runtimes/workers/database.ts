@@ -18,7 +18,8 @@ export class MissingDatabaseError extends Error {
   }
 }
 
-export function openRequestDatabase(env: WorkerEnv): RequestDatabase {
+/** `connectTimeout`: seconds to wait for a connection (see connectTimeoutSeconds); a request waits that long at most. */
+export function openRequestDatabase(env: WorkerEnv, opts: { connectTimeout?: number } = {}): RequestDatabase {
   const url = env.HYPERDRIVE?.connectionString ?? (typeof env.DATABASE_URL === "string" && env.DATABASE_URL !== "" ? env.DATABASE_URL : undefined);
   if (!url) throw new MissingDatabaseError();
   const client = postgres(url, {
@@ -27,7 +28,7 @@ export function openRequestDatabase(env: WorkerEnv): RequestDatabase {
     // Skips the pg_type query on every new connection (one per request here). Drizzle parses text[] itself.
     fetch_types: false,
     onnotice: () => {},
-    connect_timeout: 10,
+    connect_timeout: opts.connectTimeout ?? 10,
   });
   return {
     db: drizzle({ client, schema }) as unknown as Db,

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { refusedByDatabase, sqlStateOf } from "../../../src/usage/batch-writer";
+import { describe, expect, it, vi } from "vitest";
+import { DatabaseUnavailableError, databaseUnavailable, refusedByDatabase, rootMessage, sqlStateOf, withDeadline } from "../../../src/db/deadline";
 
 // Shaped like the drivers' errors: postgres.js PostgresError and PGlite's DatabaseError both carry severity and code.
 const server = (code: string) => Object.assign(new Error(`server said ${code}`), { severity: "ERROR", code });
@@ -41,4 +41,47 @@ describe("sqlStateOf", () => {
     [new Error("x"), null],
     [undefined, null],
   ])("%#", (err, expected) => expect(sqlStateOf(err)).toBe(expected));
+});
+
+describe("rootMessage", () => {
+  it("is the driver's message, not drizzle's statement and parameters", () => {
+    expect(rootMessage(wrapped(server("23503")))).toBe("server said 23503");
+    expect(rootMessage("x")).toBe("x");
+  });
+});
+
+describe("withDeadline", () => {
+  it("resolves with the work when it answers in time", async () => {
+    await expect(withDeadline(Promise.resolve(42), 1000)).resolves.toBe(42);
+  });
+
+  it("rejects with DatabaseUnavailableError once the deadline passes, without waiting for the work", async () => {
+    vi.useFakeTimers();
+    try {
+      const never = new Promise<number>(() => {});
+      const result = withDeadline(never, 500).catch((e: unknown) => e);
+      await vi.advanceTimersByTimeAsync(499);
+      let settled = false;
+      void result.then(() => (settled = true));
+      await Promise.resolve();
+      expect(settled).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      const err = await result;
+      expect(err).toBeInstanceOf(DatabaseUnavailableError);
+      expect((err as Error).message).toContain("500 ms");
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it.each([
+    ["a refused connection", Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" }), true],
+    ["an admin shutdown", wrapped(server("57P01")), true],
+    ["a foreign key violation", wrapped(server("23503")), false],
+  ])("turns %s into DatabaseUnavailableError: %s", async (_name, failure, unavailable) => {
+    const err = await withDeadline(Promise.reject(failure), 1000).catch((e: unknown) => e);
+    expect(err instanceof DatabaseUnavailableError).toBe(unavailable);
+    if (!unavailable) expect(err).toBe(failure);
+    expect(databaseUnavailable(err)).toBe(unavailable);
+  });
 });
