@@ -1,12 +1,11 @@
-import { parseArgs, type ParseArgsConfig } from "node:util";
 import { parseConfig, type Config } from "../config";
-import { runMigrations } from "../db/migrate";
+import { pendingMigrations, runMigrations } from "../db/migrate";
 import type { Clock } from "../deps";
 import { createLogger } from "../logger";
 import { openDatabase, type Database } from "../runtimes/node/database";
 import { classifyDatabaseError, permanentDatabaseError } from "../runtimes/node/database-errors";
 import { loadMigrations } from "../runtimes/node/migrations";
-import { UsageError, redactUrl } from "./format";
+import { redactUrl } from "./format";
 
 export type Io = { out(line: string): void; err(line: string): void };
 
@@ -21,20 +20,34 @@ export type CliContext = {
 
 export type Opened = { database: Database; config: Config; migrationsApplied: number };
 
-/** Opens the configured database, applies pending migrations (one cheap read when there are none), runs `fn`, closes. */
-export async function withDatabase<T>(ctx: CliContext, fn: (opened: Opened) => Promise<T>): Promise<T> {
+/** The schema is behind this version of the CLI: only `migrate` may change it (exit code 1). */
+export class PendingMigrationsError extends Error {
+  constructor(pending: number) {
+    super(`the database has ${pending} pending migration${pending === 1 ? "" : "s"}: run \`bedrock-gateway migrate\` first`);
+    this.name = "PendingMigrationsError";
+  }
+}
+
+/**
+ * Opens the configured database, runs `fn`, closes. Only `migrate` (`{ migrate: true }`) applies migrations: every
+ * other command checks (one cheap read) and refuses to run against a schema with pending ones.
+ */
+export async function withDatabase<T>(ctx: CliContext, fn: (opened: Opened) => Promise<T>, opts: { migrate?: boolean } = {}): Promise<T> {
   const config = parseConfig(ctx.env);
   const logger = createLogger(config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL, (l) => ctx.io.err(l));
   const database = await openDatabase(config, logger, { poolMax: 2 });
   try {
-    let applied: number;
+    let applied = 0;
+    let pending = 0;
     try {
-      ({ applied } = await runMigrations(database.db, loadMigrations()));
+      if (opts.migrate) ({ applied } = await runMigrations(database.db, loadMigrations()));
+      else pending = await pendingMigrations(database.db, loadMigrations());
     } catch (err) {
       // The first statement is where a wrong database, role or password shows: name DATABASE_URL and the fix.
       const failure = config.DATABASE_URL && database.kind === "postgres" ? classifyDatabaseError(err) : undefined;
       throw failure?.kind === "permanent" ? permanentDatabaseError(config.DATABASE_URL!, failure) : err;
     }
+    if (pending > 0) throw new PendingMigrationsError(pending);
     return await fn({ database, config, migrationsApplied: applied });
   } finally {
     await database.close();
@@ -50,20 +63,6 @@ export function describeDatabase({ database, config }: Opened): string {
     case "pglite-socket":
       return `PGlite in ${config.DATA_DIR}/pglite, through the running gateway at ${database.databaseUrl}`;
   }
-}
-
-/** node:util parseArgs with its errors turned into UsageError (exit code 2). */
-export function parseCommandArgs<O extends NonNullable<ParseArgsConfig["options"]>>(args: string[], options: O, maxPositionals = 0) {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  if (parsed.positionals.length > maxPositionals) {
-    throw new UsageError(`unexpected argument "${parsed.positionals[maxPositionals]}"`);
-  }
-  return parsed;
 }
 
 // One line: `--json` output is exactly one JSON value, easy to pipe into jq or JSON.parse.

@@ -1,55 +1,12 @@
-// Parsing and printing helpers for the CLI: pure functions, no I/O.
+// Printing helpers for the CLI: pure functions, no I/O.
+import { formatMicros } from "../usage/cost";
 
-const DURATION = /^(\d+)\s*(m|h|d|w)$/i;
-const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
+/** A bad command line: printed as one line, exit code 2. */
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "UsageError";
   }
-}
-
-/** `7d`, `12h`, `30m`, `2w` before `now`, or an ISO date/time. */
-export function parseSince(value: string, now: number, flag = "--since"): Date {
-  const m = DURATION.exec(value.trim());
-  if (m) return new Date(now - Number(m[1]) * UNIT_MS[m[2].toLowerCase()]);
-  return parseIsoDate(value, flag);
-}
-
-/** `90d` after `now` or an ISO date/time; must be in the future. */
-export function parseExpires(value: string, now: number): Date {
-  const m = DURATION.exec(value.trim());
-  const at = m ? new Date(now + Number(m[1]) * UNIT_MS[m[2].toLowerCase()]) : parseIsoDate(value, "--expires");
-  if (at.getTime() <= now) throw new UsageError(`--expires must be in the future (got ${at.toISOString()})`);
-  return at;
-}
-
-function parseIsoDate(value: string, flag: string): Date {
-  const v = value.trim();
-  const d = /^\d{4}-\d{2}-\d{2}/.test(v) ? new Date(v) : new Date(NaN);
-  if (Number.isNaN(d.getTime())) {
-    throw new UsageError(`${flag} must be an ISO date such as 2025-01-31 (or 2025-01-31T12:00:00Z) or a duration such as 7d`);
-  }
-  return d;
-}
-
-// Deliberately simple: one @, no spaces, a dot in the domain. The address is a label, not a mailbox we write to.
-const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
-
-export function parseEmail(value: string | undefined, flag = "--user"): string {
-  if (value === undefined || value.trim() === "") throw new UsageError(`${flag} EMAIL is required`);
-  const email = value.trim().toLowerCase();
-  if (!EMAIL.test(email) || email.length > 320) throw new UsageError(`${flag} must be an email address (got "${value}")`);
-  return email;
-}
-
-export function optionalText(value: string | undefined, flag: string, max = 200): string | null {
-  if (value === undefined) return null;
-  const v = value.trim();
-  if (v === "") return null;
-  if (v.length > max) throw new UsageError(`${flag} is longer than ${max} characters`);
-  return v;
 }
 
 export function formatDate(d: Date | null | undefined): string {
@@ -60,13 +17,22 @@ export function formatDate(d: Date | null | undefined): string {
     .replace("T", " ");
 }
 
-export function formatUsd(n: number): string {
-  return n === 0 ? "0.00" : n < 0.01 ? n.toFixed(6) : n.toFixed(2);
-}
+export const isoOrNull = (d: Date | null | undefined) => d?.toISOString() ?? null;
 
 export function formatInt(n: number): string {
   return n.toLocaleString("en-US");
 }
+
+/** Micro-dollars as six-decimal USD, or null (JSON) for "no value". */
+export const usdOrNull = (micros: number | null | undefined) => (micros == null ? null : formatMicros(micros));
+
+/** `spent/budget` for a table cell: `1.250000/5.000000`, or the spend alone when there is no budget. */
+export function spentOf(spent: number, budget: number | null): string {
+  return budget == null ? formatMicros(spent) : `${formatMicros(spent)}/${formatMicros(budget)}`;
+}
+
+/** A table cell: `-` for nothing. */
+export const cell = (v: string | number | null | undefined) => (v == null || v === "" ? "-" : String(v));
 
 /** Left-aligned text columns, right-aligned where `right[i]` is set. */
 export function table(headers: string[], rows: string[][], right: boolean[] = []): string[] {
@@ -77,6 +43,16 @@ export function table(headers: string[], rows: string[][], right: boolean[] = []
       .join("  ")
       .trimEnd();
   return [line(headers), ...rows.map(line)];
+}
+
+/** RFC 4180 CSV: a header row, then one row per object; null is an empty field. */
+export function csv(columns: readonly string[], rows: readonly Record<string, unknown>[]): string[] {
+  const field = (v: unknown) => {
+    if (v == null) return "";
+    const s = String(v);
+    return /[",\r\n]/.test(s) || s.trim() !== s ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  return [columns.map(field).join(","), ...rows.map((r) => columns.map((c) => field(r[c])).join(","))];
 }
 
 /** A URL fit to print: no password. */

@@ -19,7 +19,7 @@ export type ReportQuery = {
 
 export type ReportTotals = {
   requests: number;
-  /** Requests that ended with an error (including those refused by policy). */
+  /** Requests that did not end `ok`: errors, refusals by policy, client aborts (as the `usage_daily` view counts them). */
   errors: number;
   inputTokens: number;
   outputTokens: number;
@@ -74,7 +74,7 @@ export async function usageReport(db: Db, q: ReportQuery): Promise<ReportRow[]> 
     with g as (
       select ${groupCols},
         count(*)::bigint::text as requests,
-        (count(*) filter (where e.status = 'error'))::bigint::text as errors,
+        (count(*) filter (where e.status <> 'ok'))::bigint::text as errors,
         coalesce(sum(e.input_tokens), 0)::text as input_tokens,
         coalesce(sum(e.output_tokens), 0)::text as output_tokens,
         coalesce(sum(e.cache_read_tokens), 0)::text as cache_read_tokens,

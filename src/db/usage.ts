@@ -1,8 +1,7 @@
-import { and, desc, eq, gte, lt, sql, type AnyColumn } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { Db } from "./client";
 import { storableRecord } from "../usage/storable";
 import { rowsOf } from "./rows";
-import { usageEvents } from "./schema";
 
 /** One gateway request, as recorded in `usage_events`. Optional fields default to null / 0 / false / now(). */
 export type UsageRow = {
@@ -56,32 +55,6 @@ export type UsageLease = {
   /** Micro-dollars reserved, and the subjects whose budgets reserved them. */
   cost: number;
   budget: string[];
-};
-
-export type UsageGroupBy = "user" | "team" | "model" | "key";
-
-export type UsageSummaryQuery = {
-  groupBy: UsageGroupBy;
-  since?: Date;
-  until?: Date;
-  user?: string;
-  team?: string;
-  keyId?: string;
-};
-
-export type UsageSummaryRow = {
-  /** The user email, team, model or key id (null for rows without a team). */
-  group: string | null;
-  /** What to show for the group: the key prefix when grouping by key, else the group itself. */
-  label: string | null;
-  requests: number;
-  /** Requests whose status was not `ok` (errors and client aborts). */
-  errors: number;
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheWriteTokens: number;
-  costMicros: number;
 };
 
 /** Inserts one usage row; returns false when a row with the same request id already exists. */
@@ -182,43 +155,4 @@ function toRecord(r: UsageRow) {
     ttft_ms: r.ttftMs ?? null,
     created_at: r.createdAt ? r.createdAt.toISOString() : null,
   };
-}
-
-const GROUP_COLUMNS = {
-  user: usageEvents.userEmail,
-  team: usageEvents.team,
-  model: usageEvents.model,
-  key: usageEvents.keyId,
-} as const;
-
-const total = (col: AnyColumn) => sql<number>`coalesce(sum(${col}), 0)`.mapWith(Number);
-
-/** Requests, tokens and cost per user, team, model or key, most expensive first. */
-export async function usageSummary(db: Db, q: UsageSummaryQuery): Promise<UsageSummaryRow[]> {
-  const group = GROUP_COLUMNS[q.groupBy];
-  const label = q.groupBy === "key" ? sql<string | null>`(select k.prefix from api_keys k where k.id = ${usageEvents.keyId})` : sql<string | null>`${group}`;
-  return db
-    .select({
-      group: sql<string | null>`${group}`,
-      label,
-      requests: sql<number>`count(*)`.mapWith(Number),
-      errors: sql<number>`count(*) filter (where ${usageEvents.status} <> 'ok')`.mapWith(Number),
-      inputTokens: total(usageEvents.inputTokens),
-      outputTokens: total(usageEvents.outputTokens),
-      cacheReadTokens: total(usageEvents.cacheReadTokens),
-      cacheWriteTokens: total(usageEvents.cacheWriteTokens),
-      costMicros: total(usageEvents.costMicros),
-    })
-    .from(usageEvents)
-    .where(
-      and(
-        q.since && gte(usageEvents.createdAt, q.since),
-        q.until && lt(usageEvents.createdAt, q.until),
-        q.user === undefined ? undefined : eq(usageEvents.userEmail, q.user),
-        q.team === undefined ? undefined : eq(usageEvents.team, q.team),
-        q.keyId === undefined ? undefined : eq(usageEvents.keyId, q.keyId),
-      ),
-    )
-    .groupBy(group)
-    .orderBy(desc(sql`sum(${usageEvents.costMicros})`), desc(sql`count(*)`), sql`${group} nulls last`);
 }

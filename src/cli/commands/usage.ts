@@ -1,78 +1,61 @@
-import { usageSummary, type UsageGroupBy, type UsageSummaryRow } from "../../db/usage";
-import { parseCommandArgs, printJson, withDatabase, type CliContext } from "../context";
-import { UsageError, formatInt, formatUsd, optionalText, parseEmail, parseSince, table } from "../format";
+import { usageReport } from "../../db/report";
+import { type FlagSpec, parseFlags } from "../args";
+import { printJson, withDatabase, type CliContext } from "../context";
+import { UsageError } from "../format";
+import { parseBy, reportCsv, reportJson, reportTable } from "../report-format";
+import { optionalText, parseEmail, parseSince } from "../values";
 
-const GROUPS: readonly UsageGroupBy[] = ["user", "team", "model", "key"];
+const FLAGS = {
+  since: "string",
+  until: "string",
+  by: "string",
+  user: "string",
+  team: "string",
+  format: "string",
+  json: "boolean",
+} satisfies FlagSpec;
 
+/** The report's window when `--since` is not given. */
+const DEFAULT_SINCE = "30d";
+const FORMATS = ["table", "csv", "json"] as const;
+
+/** `usage report …`, and `usage …` for short. */
 export async function usageCommand(args: string[], ctx: CliContext): Promise<number> {
-  const { values } = parseCommandArgs(args, {
-    since: { type: "string", default: "30d" },
-    until: { type: "string" },
-    by: { type: "string", default: "user" },
-    user: { type: "string" },
-    team: { type: "string" },
-    json: { type: "boolean" },
-  });
-  const groupBy = values.by as UsageGroupBy;
-  if (!GROUPS.includes(groupBy)) throw new UsageError(`--by must be one of ${GROUPS.join(", ")}`);
+  const rest = args[0] === "report" ? args.slice(1) : args;
+  const { values } = parseFlags(rest, FLAGS);
+  const format = values.json ? "json" : (values.format?.trim().toLowerCase() ?? "table");
+  if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be table, csv or json (got "${values.format}")`);
+  if (values.json && values.format !== undefined && values.format.trim().toLowerCase() !== "json") {
+    throw new UsageError(`--json and --format ${values.format} contradict each other`);
+  }
   const now = ctx.clock.now();
   const query = {
-    groupBy,
-    since: parseSince(values.since, now),
-    until: values.until === undefined ? undefined : parseSince(values.until, now, "--until"),
+    by: parseBy(values.by ?? "user"),
+    since: parseSince(values.since ?? DEFAULT_SINCE, now),
+    until: values.until === undefined ? new Date(now) : parseSince(values.until, now, "--until"),
     user: values.user === undefined ? undefined : parseEmail(values.user),
     team: optionalText(values.team, "--team") ?? undefined,
   };
+  if (query.until.getTime() <= query.since.getTime()) {
+    throw new UsageError(`--until (${query.until.toISOString()}) must be after --since (${query.since.toISOString()})`);
+  }
   return withDatabase(ctx, async ({ database }) => {
-    const rows = await usageSummary(database.db, query);
-    const total = sumRows(rows);
-    if (values.json) {
-      printJson(ctx.io, {
-        groupBy,
-        since: query.since.toISOString(),
-        until: query.until?.toISOString() ?? null,
-        rows,
-        total,
-      });
+    const rows = await usageReport(database.db, query);
+    if (format === "json") {
+      printJson(ctx.io, reportJson(rows, query.by));
       return 0;
     }
-    const period = `${query.since.toISOString()} to ${query.until?.toISOString() ?? "now"}`;
+    if (format === "csv") {
+      for (const line of reportCsv(rows, query.by)) ctx.io.out(line);
+      return 0;
+    }
+    const period = `${query.since.toISOString()} to ${query.until.toISOString()} (UTC, end exclusive)`;
     if (rows.length === 0) {
       ctx.io.out(`No usage from ${period}.`);
       return 0;
     }
-    ctx.io.out(`Usage by ${groupBy}, ${period}`);
-    const cells = (label: string, r: Omit<UsageSummaryRow, "group" | "label">) => [
-      label,
-      formatInt(r.requests),
-      formatInt(r.errors),
-      formatInt(r.inputTokens),
-      formatInt(r.outputTokens),
-      formatInt(r.cacheReadTokens),
-      formatInt(r.cacheWriteTokens),
-      formatUsd(r.costUsd),
-    ];
-    const lines = table(
-      [groupBy.toUpperCase(), "REQUESTS", "ERRORS", "INPUT TOK", "OUTPUT TOK", "CACHE READ", "CACHE WRITE", "COST USD"],
-      [...rows.map((r) => cells(r.label ?? "(none)", r)), cells("TOTAL", total)],
-      [false, true, true, true, true, true, true, true],
-    );
-    for (const line of lines) ctx.io.out(line);
+    ctx.io.out(`Usage by ${query.by.join(" and ")}, ${period}`);
+    for (const line of reportTable(rows, query.by)) ctx.io.out(line);
     return 0;
   });
-}
-
-function sumRows(rows: UsageSummaryRow[]): Omit<UsageSummaryRow, "group" | "label"> {
-  const total = { requests: 0, errors: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 };
-  for (const r of rows) {
-    total.requests += r.requests;
-    total.errors += r.errors;
-    total.inputTokens += r.inputTokens;
-    total.outputTokens += r.outputTokens;
-    total.cacheReadTokens += r.cacheReadTokens;
-    total.cacheWriteTokens += r.cacheWriteTokens;
-    total.costUsd += r.costUsd;
-  }
-  total.costUsd = Math.round(total.costUsd * 1e8) / 1e8;
-  return total;
 }

@@ -56,7 +56,7 @@ describe.each(testBackends)("usage report on $name", ({ open }) => {
         { userEmail: alice, keyId: ka2.id, costMicros: 0, status: "error", httpStatus: 429, errorCode: "insufficient_quota", inputTokens: 0, outputTokens: 0 },
         3,
       ),
-      row({ userEmail: bob, keyId: kb.id, team: null, costMicros: 1 }, 4),
+      row({ userEmail: bob, keyId: kb.id, team: null, costMicros: 1, status: "aborted", stream: true }, 4),
       // The last instant of the first UTC day, and the first of the next.
       row({ userEmail: bob, keyId: kb.id, team: null, costMicros: 333_333, model: "nova-pro" }, 24 - hoursIntoDay() - 1 / 3_600_000),
       row({ userEmail: carol, keyId: null, auth: "jwt", costMicros: 5 }, 24 - hoursIntoDay()),
@@ -101,7 +101,7 @@ describe.each(testBackends)("usage report on $name", ({ open }) => {
         cacheWriteTokens: 3,
         costMicros: 1_002_739,
       },
-      { groups: { user: bob }, requests: 2, errors: 0, inputTokens: 200, outputTokens: 20, cacheReadTokens: 0, cacheWriteTokens: 0, costMicros: 333_334 },
+      { groups: { user: bob }, requests: 2, errors: 1, inputTokens: 200, outputTokens: 20, cacheReadTokens: 0, cacheWriteTokens: 0, costMicros: 333_334 },
       { groups: { user: carol }, requests: 2, errors: 0, inputTokens: 200, outputTokens: 20, cacheReadTokens: 0, cacheWriteTokens: 0, costMicros: 12 },
     ]);
     expect(reportTotals(report)).toMatchObject({ requests: inWindow().length, costMicros: costOf(() => true) });
