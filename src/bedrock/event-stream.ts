@@ -8,7 +8,17 @@ import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import { GatewayError } from "../errors";
 import type { ConverseStreamEvent } from "./converse-types";
 
-const EVENT_TYPES = new Set(["messageStart", "contentBlockStart", "contentBlockDelta", "contentBlockStop", "messageStop", "metadata"]);
+/** ConverseStream's event members (service model `ConverseStreamOutput`). */
+export const CONVERSE_EVENT_TYPES: ReadonlySet<string> = new Set([
+  "messageStart",
+  "contentBlockStart",
+  "contentBlockDelta",
+  "contentBlockStop",
+  "messageStop",
+  "metadata",
+]);
+/** InvokeModelWithResponseStream's one event member (service model `ResponseStream`): `chunk`, its payload `{bytes}`. */
+export const INVOKE_EVENT_TYPES: ReadonlySet<string> = new Set(["chunk"]);
 /** Prelude (12) + message CRC (4). */
 const MIN_FRAME = 16;
 /** AWS caps event-stream messages at 16 MiB; anything larger is a corrupt prelude. */
@@ -24,7 +34,7 @@ export type DecodedItem = ConverseStreamEvent | { type: "error"; error: GatewayE
  * final `{type:"error"}` item instead of a thrown error: erroring a stream discards what is still queued in it,
  * so events decoded from the same network chunk before the failure would otherwise never reach the client.
  */
-export function createEventStreamDecoder(): TransformStream<Uint8Array, DecodedItem> {
+export function createEventStreamDecoder(eventTypes: ReadonlySet<string> = CONVERSE_EVENT_TYPES): TransformStream<Uint8Array, DecodedItem> {
   const codec = new EventStreamCodec(toUtf8, fromUtf8);
   let buffer: Uint8Array = new Uint8Array(0);
   let failed = false;
@@ -46,7 +56,7 @@ export function createEventStreamDecoder(): TransformStream<Uint8Array, DecodedI
           } catch (err) {
             throw corrupt(err instanceof Error ? err.message : "undecodable frame");
           }
-          controller.enqueue(toEvent(message.headers, message.body));
+          controller.enqueue(toEvent(message.headers, message.body, eventTypes));
         }
       } catch (err) {
         failed = true;
@@ -67,11 +77,11 @@ function header(headers: Headers, name: string): string | undefined {
   return h && typeof h.value === "string" ? h.value : undefined;
 }
 
-function toEvent(headers: Headers, body: Uint8Array): ConverseStreamEvent {
+function toEvent(headers: Headers, body: Uint8Array, eventTypes: ReadonlySet<string>): ConverseStreamEvent {
   const messageType = header(headers, ":message-type");
   if (messageType === "event") {
     const type = header(headers, ":event-type");
-    if (!type || !EVENT_TYPES.has(type)) throw corrupt(`unknown event type ${JSON.stringify(type ?? null)}`);
+    if (!type || !eventTypes.has(type)) throw corrupt(`unknown event type ${JSON.stringify(type ?? null)}`);
     return { type, body: parsePayload(body) } as ConverseStreamEvent;
   }
   if (messageType === "exception") {
