@@ -18,6 +18,8 @@ export default defineConfig({
   test: {
     projects: [
       { test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
+      // fast-check properties: FUZZ_RUNS cases each (a bounded default in npm test; npm run fuzz runs many more).
+      { test: { name: "property", include: ["test/property/**/*.test.ts"], testTimeout: 600_000 } },
       {
         test: {
           name: "integration",
