@@ -6,7 +6,7 @@ import type { AppEnv } from "./app-env";
 import { cachedKeyLookup } from "./auth/key-cache";
 import { apiKeyAuth } from "./auth/middleware";
 import { createJwtVerifier, jwtVerifierOptions } from "./auth/jwt";
-import { cachedPolicyLookup, clearKeys, forgetKey } from "./auth/policy-cache";
+import { cachedPolicyLookup } from "./auth/policy-cache";
 import { DatabaseUnavailableError, withDeadline } from "./db/deadline";
 import { findPolicies as findPoliciesInDb, findPrincipalByHash } from "./db/keys";
 import { authenticate } from "./gateway/authenticate";
@@ -70,9 +70,9 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   });
   // An admin change announced by Postgres (LISTEN/NOTIFY, Node and Bun) drops what it invalidates at once.
   deps.changes?.subscribe((change) => {
-    if (change.kind === "key") forgetKey(findKey, change.keyHash);
+    if (change.kind === "key") findKey.forget(change.keyHash);
     else if (change.kind === "policy") {
-      clearKeys(findKey);
+      findKey.clear();
       findPolicies.clear();
     } else deps.catalogue.invalidate();
   });

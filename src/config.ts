@@ -116,6 +116,11 @@ export const ConfigSchema = z.object({
   MIGRATE_ON_START: bool(true),
   /** How long Node and Bun wait for the database at start before giving up. */
   DB_CONNECT_TIMEOUT_MS: int(30_000, 0),
+  /**
+   * Longest wait for the database on a request's path (the key lookup) and for opening a connection to it;
+   * past it the request answers 503 with `retry-after` instead of hanging on an unreachable database.
+   */
+  DB_QUERY_TIMEOUT_MS: int(2_000, 50, 600_000),
   /** Usage rows kept in memory while the database is down (Node, Bun); from this many on, requests get 503. */
   USAGE_QUEUE_MAX: int(100_000, 1),
   AWS_REGION: z

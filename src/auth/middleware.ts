@@ -5,11 +5,14 @@ import type { ApiKeyRecord } from "../db/keys";
 import { GatewayError } from "../errors";
 import type { Logger } from "../logger";
 import { DatabaseUnavailableError, rootMessage } from "../db/deadline";
-import { hashApiKey, looksLikeApiKey } from "./api-key";
+import { apiKeyPrefix, hashApiKey, looksLikeApiKey } from "./api-key";
 
 const MISSING =
   "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the x-api-key header.";
 const INVALID = "Incorrect API key provided. Ask your gateway admin for a valid key.";
+
+/** Why a request was refused, as logged (the response is the same 401 for all but a missing key). */
+export type RejectReason = "missing_key" | "malformed_key" | "unknown_key" | "revoked_key" | "expired_key";
 
 /** Takes the key from `Authorization: Bearer …` or `x-api-key`. */
 export function extractApiKey(authorization: string | undefined, xApiKey: string | undefined): string | null {
@@ -22,7 +25,9 @@ export function extractApiKey(authorization: string | undefined, xApiKey: string
 
 /**
  * Authenticates by SHA-256 hash lookup: the plaintext key is never compared, stored or logged.
- * Missing, unknown, revoked and expired keys all answer 401 `invalid_api_key`, as OpenAI does.
+ * Malformed, unknown, revoked and expired keys all answer the same 401 `invalid_api_key`, as OpenAI does, so a
+ * response never tells whether a key exists; the log line says why, with the key's visible prefix when the token
+ * has the gateway's key format (never any part of a token that does not).
  */
 export function apiKeyAuth(opts: {
   /** `env` is Hono's `c.env`, which may carry the request's database (see scopeOf). */
@@ -34,8 +39,9 @@ export function apiKeyAuth(opts: {
   const hash = opts.hash ?? hashApiKey;
   return async function apiKeyAuth(c, next) {
     const token = extractApiKey(c.req.header("authorization"), c.req.header("x-api-key"));
-    const reject = (reason: string, message = INVALID) => {
-      opts.logger.info("request rejected", { requestId: c.get("requestId"), reason, path: c.req.path });
+    const reject = (reason: RejectReason, message = INVALID) => {
+      const keyPrefix = token && looksLikeApiKey(token) ? apiKeyPrefix(token) : undefined;
+      opts.logger.info("request rejected", { requestId: c.get("requestId"), reason, keyPrefix, path: c.req.path });
       return GatewayError.invalidApiKey(message);
     };
     if (!token) throw reject("missing_key", MISSING);
