@@ -57,6 +57,9 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     await next();
   });
   registerHealth(app, deps);
+  // Before authentication: scrapers do not hold gateway keys (METRICS_TOKEN guards it instead, if set).
+  const scrape = deps.metrics?.scrape;
+  if (scrape) app.get("/metrics", (c) => scrape(c.req.raw));
 
   // Request-path database calls are bounded: an unreachable or stalled database answers 503 within DB_QUERY_TIMEOUT_MS.
   const dbDeadline = deps.config.DB_QUERY_TIMEOUT_MS;

@@ -187,6 +187,12 @@ export const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   /** Believe `x-forwarded-for` for the client address in the audit line (only behind a proxy that sets it). */
   TRUST_PROXY: bool(false),
+  /** Serve Prometheus metrics on GET /metrics (Node and Bun). */
+  METRICS_ENABLED: bool(true),
+  /** When set, GET /metrics requires `Authorization: Bearer <this>`. */
+  METRICS_TOKEN: optionalString,
+  /** OTLP/HTTP collector base URL (OpenTelemetry's own variable); when set, Node and Bun export a span per request. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: url,
 });
 
 /**

@@ -3,7 +3,12 @@ import type { Gateway } from "../node/boot";
 import { drainGate, gracefulShutdown } from "../node/shutdown";
 
 // The slice of Bun's API this file uses, so the project needs no @types/bun (Bun is a dev dependency only).
-type BunServer = { readonly port: number; readonly hostname: string; stop(closeActiveConnections?: boolean): Promise<void> };
+type BunServer = {
+  readonly port: number;
+  readonly hostname: string;
+  stop(closeActiveConnections?: boolean): Promise<void>;
+  requestIP(request: Request): { address: string } | null;
+};
 type BunServeOptions = {
   fetch(request: Request, server: BunServer): Response | Promise<Response>;
   port: number;
@@ -31,8 +36,14 @@ export function bunIdleTimeoutSeconds(config: Config): number {
 
 /** Serves the gateway with Bun.serve and wires SIGTERM/SIGINT to a bounded, graceful drain (as serveOnNode does). */
 export function serveOnBun(gw: Gateway, port: number, host: string): { url: string; stop: () => Promise<void> } {
-  const gate = drainGate((request: Request) => gw.app.fetch(request));
-  const server = Bun.serve({ fetch: (request) => gate.fetch(request, undefined), port, hostname: host, idleTimeout: bunIdleTimeoutSeconds(gw.config) });
+  const gate = drainGate((request: Request, env: { remoteAddress: string | null }) => gw.app.fetch(request, env));
+  const server = Bun.serve({
+    // The peer address, for the audit line (see peerAddress in ../node/boot.ts).
+    fetch: (request, srv) => gate.fetch(request, { remoteAddress: srv.requestIP(request)?.address ?? null }),
+    port,
+    hostname: host,
+    idleTimeout: bunIdleTimeoutSeconds(gw.config),
+  });
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${server.port}`;
 
   const stop = gracefulShutdown(

@@ -17,9 +17,11 @@ import { runMigrations } from "../../db/migrate";
 import { createLogger, type Logger } from "../../logger";
 import { createReasoningStore } from "../../reasoning-store";
 import { createBatchUsageWriter } from "../../usage/batch-writer";
+import { insertUsageBatch } from "../../db/usage";
 import { createCredentialsProvider } from "./credentials";
 import { DatabaseInUseError, openDatabase } from "./database";
 import { classifyDatabaseError, DatabaseUrlError, permanentDatabaseError } from "./database-errors";
+import { createObservability } from "./metrics";
 import { loadMigrations } from "./migrations";
 import { createPendingTracker } from "./pending";
 import { createRemoteImageFetcher } from "./remote-image-fetch";
@@ -144,6 +146,18 @@ export async function bootGateway(config: Config, opts: { logger?: Logger; fetch
     idleTimeoutMs: config.STREAM_IDLE_TIMEOUT_MS,
     retries: config.UPSTREAM_RETRIES,
   });
+  // Prometheus and OpenTelemetry, as configured; the usage queue is read at each scrape.
+  const observability = await createObservability(config, process.env, logger, { usageRowsQueued: () => usageWriter.pendingRows().length });
+  const usageWriter = createBatchUsageWriter({
+    db: database.db,
+    logger,
+    waitUntil: pending.waitUntil,
+    maxQueued: config.USAGE_QUEUE_MAX,
+    insert: async (rows) => {
+      await insertUsageBatch(database.db, rows);
+      observability.usageRowsWritten(rows.length);
+    },
+  });
   const deps: Deps = {
     config,
     db: database.db,
@@ -156,11 +170,28 @@ export async function bootGateway(config: Config, opts: { logger?: Logger; fetch
     waitUntil: pending.waitUntil,
     logger,
     reasoningStore: createReasoningStore(),
-    usageWriter: createBatchUsageWriter({ db: database.db, logger, waitUntil: pending.waitUntil, maxQueued: config.USAGE_QUEUE_MAX }),
+    usageWriter,
+    metrics: observability.metrics,
+    clientAddress: peerAddress,
     hashApiKey: (key) => createHash("sha256").update(key).digest("hex"),
     fetchRemoteImage: config.ALLOW_REMOTE_IMAGES
       ? createRemoteImageFetcher({ maxBytes: config.REMOTE_IMAGE_MAX_BYTES, timeoutMs: config.REMOTE_IMAGE_TIMEOUT_MS })
       : undefined,
   };
+  // The drain closes the database last: buffered spans are exported just before it.
+  const closeDatabase = database.close;
+  database.close = async () => {
+    await observability.shutdown();
+    await closeDatabase();
+  };
   return { app: createApp(deps), deps, config, logger, database, pending };
+}
+
+/**
+ * The connection's peer address: @hono/node-server passes the Node request as `env.incoming`; the Bun server
+ * passes `env.remoteAddress` (from Bun's `server.requestIP`).
+ */
+function peerAddress(env: unknown): string | null {
+  const e = env as { incoming?: { socket?: { remoteAddress?: string } }; remoteAddress?: string } | undefined;
+  return e?.incoming?.socket?.remoteAddress ?? e?.remoteAddress ?? null;
 }
