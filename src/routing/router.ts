@@ -40,7 +40,8 @@ export type AttemptReport = {
   /** 1-based number of this attempt within the call. */
   attempt: number;
   outcome: "ok" | "error";
-  /** For failures: the error code (or type) and what it allowed next. */
+  /** For failures: the HTTP status and error code (or type) the client would see, and what it allowed next. */
+  status: number | null;
   code: string | null;
   retry: RetryClass | null;
   durationMs: number;
@@ -102,7 +103,7 @@ export function createRouter(opts: RouterOptions): Router {
           attempt,
         });
         breakers.success(key);
-        hooks.onReport?.({ modelId: target.modelId, region, attempt, outcome: "ok", code: null, retry: null, durationMs: opts.now() - at });
+        hooks.onReport?.({ modelId: target.modelId, region, attempt, outcome: "ok", status: null, code: null, retry: null, durationMs: opts.now() - at });
         return { value, target, index, region, attempts: attempt };
       } catch (err) {
         failure = err;
@@ -117,6 +118,7 @@ export function createRouter(opts: RouterOptions): Router {
         region,
         attempt,
         outcome: "error",
+        status: gw?.status ?? 500,
         code: gw?.code ?? gw?.type ?? "internal_error",
         retry,
         durationMs: opts.now() - at,
@@ -124,21 +126,22 @@ export function createRouter(opts: RouterOptions): Router {
       if (hooks.signal?.aborted) throw abortedError(hooks.signal);
 
       const left = opts.deadlineMs - (opts.now() - started);
-      // A timeout that used up the rest of the deadline is the deadline's, whatever the attempt's own limit was.
-      if (gw?.code === "upstream_timeout" && left <= 1) throw deadlineError(opts.deadlineMs, attempt);
       const next = attempt < opts.maxAttempts ? nextTarget({ ...selection, current: index, retry, retriedSame }) : null;
       const log = { modelId: target.modelId, region, attempt, code: gw?.code ?? null, status: gw?.status ?? null };
-      if (next === null || left <= 0) {
+      if (next === null) {
         opts.logger.warn("bedrock attempt failed; giving up", { ...log, retry, error: gw ? undefined : String(failure) });
         throw failure;
       }
+      // Out of time: a timeout then is the deadline's, whatever the attempt's own limit was.
+      const outOfTime = () => {
+        opts.logger.warn("bedrock attempt failed; no time left to retry", { ...log, retry });
+        return gw?.code === "upstream_timeout" ? deadlineError(opts.deadlineMs, attempt) : failure;
+      };
+      if (left <= 1) throw outOfTime();
       if (next === index) retriedSame.add(index);
       if (tried.has(next)) {
         const wait = backoffDelay(backoffs++, opts.random, opts.backoff ?? DEFAULT_BACKOFF);
-        if (wait >= left) {
-          opts.logger.warn("bedrock attempt failed; no time left to retry", { ...log, retry });
-          throw failure;
-        }
+        if (wait >= left) throw outOfTime();
         opts.logger.info("bedrock attempt failed; retrying", { ...log, retry, next: targets[next]!.modelId, waitMs: wait });
         await opts.sleep(wait, hooks.signal);
       } else {

@@ -8,10 +8,8 @@ import type { ConverseRequest, ConverseResponse, ConverseStreamEvent } from "../
 import type { Deps } from "../deps";
 import type { ModelTarget } from "../models/catalogue";
 import type { UsageDraft } from "../usage/draft";
+import { attemptOutcome, targetLabel } from "./report";
 import { abortableSleep, createRouter, type AttemptContext, type AttemptReport, type Router } from "./router";
-
-/** The metrics hook this module reports to, when the gateway has one. */
-type AttemptMetrics = { upstreamAttempt?: (report: AttemptReport & { endpoint: string }) => void };
 
 const routers = new WeakMap<object, Router>();
 
@@ -43,14 +41,18 @@ export type RoutedBedrock = {
   invokeModel(body: unknown): Promise<{ body: unknown; inputTokens: number | null }>;
 };
 
+/** Tells the gateway's metrics (when it has them) how one attempt went. */
+export function reportAttempt(deps: Pick<Deps, "config" | "metrics">, report: AttemptReport): void {
+  deps.metrics?.upstreamAttempt(targetLabel(report, deps.config.AWS_REGION), attemptOutcome(report), report.attempt > 1);
+}
+
 export function routeBedrock(
-  deps: Pick<Deps, "bedrock" | "config" | "clock" | "logger">,
+  deps: Pick<Deps, "bedrock" | "config" | "clock" | "logger" | "metrics">,
   draft: UsageDraft,
   targets: readonly ModelTarget[],
   signal: AbortSignal,
 ): RoutedBedrock {
   const router = routerFor(deps);
-  const metrics = (deps as { metrics?: AttemptMetrics }).metrics;
   // Later calls of the same request (embedding inputs) start where the previous one was served.
   let prefer: number | undefined;
   const hooks = {
@@ -64,9 +66,7 @@ export function routeBedrock(
       draft.targetRegion = region;
       draft.pricing = target.pricing;
     },
-    onReport(report: AttemptReport) {
-      metrics?.upstreamAttempt?.({ ...report, endpoint: draft.endpoint });
-    },
+    onReport: (report: AttemptReport) => reportAttempt(deps, report),
   };
   const idleTimeoutMs = deps.config.STREAM_IDLE_TIMEOUT_MS;
   const options = (ctx: AttemptContext) => ({

@@ -134,6 +134,18 @@ describe("router: deadline", () => {
     expect(err).toMatchObject({ status: 504, code: "upstream_timeout", message: "Bedrock did not answer within 6000 ms (2 attempts)." });
   });
 
+  it("a timeout with no time left to back off is the deadline's too", async () => {
+    const h = harness({ deadlineMs: 5_060, firstByteTimeoutMs: 5_000, random: () => 0.999 });
+    const err = await h.router
+      .run([A, B], async (_t, ctx) => {
+        h.clock.t += ctx.firstByteTimeoutMs;
+        throw timeout();
+      })
+      .catch((e) => e);
+    expect(h.sleeps).toEqual([]);
+    expect(err).toMatchObject({ status: 504, message: "Bedrock did not answer within 5060 ms (1 attempt)." });
+  });
+
   it("does not back off past the deadline: the last failure is the answer", async () => {
     const h = harness({ deadlineMs: 1_030 }, 1_000);
     const err = await h.router.run([A], h.script([fail("same"), "ok"])).catch((e) => e);
