@@ -30,13 +30,13 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
-function requireJson(ctx: OperationContext): unknown {
+export function requireJson(ctx: OperationContext): unknown {
   if (ctx.bodyError) throw validation("Malformed input request, please reformat your input and try again.");
   return ctx.body ?? {};
 }
 
 /** [sim:error] and [sim:fail-first] (counted per distinct directive text). */
-function simulatedFailure(d: Directives, state: SimState): SimError | undefined {
+export function simulatedFailure(d: Directives, state: SimState): SimError | undefined {
   if (d.failFirst) {
     const seen = state.failures.get(d.failFirst.key) ?? 0;
     if (seen < d.failFirst.count) {
@@ -48,7 +48,7 @@ function simulatedFailure(d: Directives, state: SimState): SimError | undefined 
 }
 
 /** True when the client went away during the wait (the caller then stops). */
-async function waitTtfb(ctx: OperationContext, ms: number | undefined): Promise<boolean> {
+export async function waitTtfb(ctx: OperationContext, ms: number | undefined): Promise<boolean> {
   await sleep(ms ?? 0, ctx.signal);
   if (!ctx.signal.aborted) return false;
   ctx.state.stats.requestsCancelled++;

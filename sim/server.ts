@@ -2,7 +2,7 @@
  * A faithful Bedrock Runtime (and control-plane) simulator on node:http, for tests and `npm run demo`.
  * Behaviour: sim/behaviour.ts (replies, tokens), sim/directives.ts (test hooks), sim/validate.ts (validation),
  * sim/sigv4.ts (signature checks), sim/stream.ts (event-stream frames and faults).
- * Routes: POST /model/{modelId}/converse | converse-stream | invoke; GET /foundation-models[/{id}],
+ * Routes: POST /model/{modelId}/converse | converse-stream | invoke | invoke-with-response-stream | count-tokens; GET /foundation-models[/{id}],
  * /inference-profiles[/{id}]; unsigned GET /__sim/stats, GET /__sim/requests, POST /__sim/reset, POST /__sim/clock.
  */
 import { randomUUID } from "node:crypto";
@@ -11,6 +11,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { controlPlane } from "./control-plane";
 import { sendError, SimError, validation } from "./errors";
 import { resolveModel } from "./models";
+import { countTokens, invokeAnthropic, invokeAnthropicStream } from "./anthropic-invoke";
 import { converse, invoke, sendJson, type OperationContext } from "./operations";
 import { type Credential, createVerifier } from "./sigv4";
 import { createState, redactHeaders, type SimRequestLog, type SimStats } from "./state";
@@ -51,8 +52,14 @@ export type Simulator = {
 };
 
 const MAX_BODY = 32 * 1024 * 1024;
-const MODEL_ROUTE = /^\/model\/([^/]+)\/(converse|converse-stream|invoke)$/;
-const OPERATIONS: Record<string, string> = { converse: "Converse", "converse-stream": "ConverseStream", invoke: "InvokeModel" };
+const MODEL_ROUTE = /^\/model\/([^/]+)\/(converse|converse-stream|invoke|invoke-with-response-stream|count-tokens)$/;
+const OPERATIONS: Record<string, string> = {
+  converse: "Converse",
+  "converse-stream": "ConverseStream",
+  invoke: "InvokeModel",
+  "invoke-with-response-stream": "InvokeModelWithResponseStream",
+  "count-tokens": "CountTokens",
+};
 const CONTROL_OPERATIONS: [RegExp, string][] = [
   [/^\/foundation-models$/, "ListFoundationModels"],
   [/^\/foundation-models\//, "GetFoundationModel"],
@@ -134,7 +141,16 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       const resolved = resolveModel(modelId, ctx.region);
       if (!resolved) throw validation("The provided model identifier is invalid.");
       const op = { ...ctx, model: resolved.model };
-      return m[2] === "invoke" ? invoke(op) : converse(op, m[2] === "converse-stream");
+      switch (m[2]) {
+        case "invoke":
+          return resolved.model.kind === "embedding" ? invoke(op) : invokeAnthropic(op);
+        case "invoke-with-response-stream":
+          return invokeAnthropicStream(op);
+        case "count-tokens":
+          return countTokens(op);
+        default:
+          return converse(op, m[2] === "converse-stream");
+      }
     }
     const control = req.method === "GET" ? controlPlane(ctx.region, path, query) : undefined;
     if (control === undefined) throw new SimError("UnknownOperationException");

@@ -19,6 +19,8 @@ import { bedrockDoorEntry } from "./doors/bedrock-native/entry";
 import { bedrockErrorShape } from "./doors/bedrock-native/errors";
 import { BEDROCK_OPERATIONS } from "./doors/bedrock-native/model-id";
 import { registerBedrockNative } from "./doors/bedrock-native/route";
+import { anthropicErrorShape } from "./doors/anthropic-messages/errors";
+import { registerAnthropicMessages } from "./doors/anthropic-messages/route";
 import { registerChatCompletions } from "./routes/chat-completions";
 import { registerEmbeddings } from "./routes/embeddings";
 import { registerHealth } from "./routes/health";
@@ -27,7 +29,10 @@ import { registerUsage } from "./routes/usage";
 import { usageTracking } from "./usage/middleware";
 
 /** Error shapes of the doors other than OpenAI's, by path prefix (see doors/error-shapes.ts). */
-const DOOR_ERROR_SHAPES: DoorErrorShapes = [{ prefix: "/bedrock/", shape: bedrockErrorShape }];
+const DOOR_ERROR_SHAPES: DoorErrorShapes = [
+  { prefix: "/v1/messages", shape: anthropicErrorShape },
+  { prefix: "/bedrock/", shape: bedrockErrorShape },
+];
 
 /**
  * Builds the gateway. Pure composition: every collaborator arrives in `deps`; nothing reads the environment.
@@ -100,12 +105,15 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.use("/v1/*", auth);
   app.use("/v1/chat/completions", usageTracking(deps, "chat.completions"), limit);
   app.use("/v1/embeddings", usageTracking(deps, "embeddings"), limit);
+  app.use("/v1/messages", usageTracking(deps, "messages"), limit);
+  app.use("/v1/messages/count_tokens", usageTracking(deps, "messages"), limit);
   // Bedrock's own API (AWS SDKs, Claude Code's Bedrock mode): SigV4-signed requests are refused before authentication.
   app.use("/bedrock/*", bedrockDoorEntry(deps.logger), auth);
   for (const op of BEDROCK_OPERATIONS) app.use(`/bedrock/model/:modelId/${op}`, usageTracking(deps, `bedrock.${op}`), limit);
 
   registerChatCompletions(app, deps);
   registerEmbeddings(app, deps);
+  registerAnthropicMessages(app, deps);
   registerBedrockNative(app, deps);
   registerModels(app, deps);
   registerUsage(app, deps);
