@@ -44,6 +44,8 @@ export type Deps = {
   metrics?: Metrics;
   /** The connection's peer address from Hono's `env`, where the runtime exposes it (for the audit line). */
   clientAddress?: (env: unknown) => string | null;
+  /** Readiness checks for `/readyz` besides the database (Node, Bun: whether AWS credentials are loaded). */
+  readiness?: { credentials?(): Promise<boolean> };
   /**
    * Fetches a client's `https://` image when ALLOW_REMOTE_IMAGES is on: public addresses only, connected to the
    * address it vetted, capped in size and time. Node and Bun pass one; Workers none (remote URLs then stay a 400).

@@ -3,16 +3,31 @@ import { sql } from "drizzle-orm";
 import type { AppEnv } from "../app-env";
 import { scopeOf, type Deps } from "../deps";
 
-/** `/healthz`: the process serves. `/readyz`: it can also reach its database. Neither needs a key. */
+/**
+ * `/healthz`: the process serves. `/readyz`: it can also reach its database and, where the runtime looks AWS
+ * credentials up itself (Node, Bun), it holds usable ones. Neither needs a key. While a server drains, its drain
+ * gate answers every request, these included, with 503.
+ */
 export function registerHealth(app: Hono<AppEnv>, deps: Deps): void {
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", async (c) => {
-    try {
-      await scopeOf(c.env, deps).db.execute(sql`select 1`);
-      return c.json({ status: "ok", database: "ok" });
-    } catch (err) {
-      deps.logger.warn("readiness check failed", { error: err instanceof Error ? err.message : String(err) });
-      return c.json({ status: "unavailable", database: "unreachable" }, 503);
-    }
+    const checkCredentials = deps.readiness?.credentials;
+    const [database, credentials] = await Promise.all([
+      (async () => scopeOf(c.env, deps).db.execute(sql`select 1`))().then(
+        () => "ok" as const,
+        (err: unknown) => {
+          deps.logger.warn("readiness check failed", { error: err instanceof Error ? err.message : String(err) });
+          return "unreachable" as const;
+        },
+      ),
+      checkCredentials
+        ? checkCredentials().then(
+            (ok) => (ok ? ("ok" as const) : ("missing" as const)),
+            () => "missing" as const,
+          )
+        : undefined,
+    ]);
+    const ready = database === "ok" && (credentials === undefined || credentials === "ok");
+    return c.json({ status: ready ? "ok" : "unavailable", database, credentials }, ready ? 200 : 503);
   });
 }

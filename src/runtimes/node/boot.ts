@@ -173,6 +173,8 @@ export async function bootGateway(config: Config, opts: { logger?: Logger; fetch
     usageWriter,
     metrics: observability.metrics,
     clientAddress: peerAddress,
+    // Loaded and not expired: the provider answers empty credentials otherwise (and then looks again, rate-limited).
+    readiness: { credentials: async () => (await credentials()).accessKeyId !== "" },
     hashApiKey: (key) => createHash("sha256").update(key).digest("hex"),
     fetchRemoteImage: config.ALLOW_REMOTE_IMAGES
       ? createRemoteImageFetcher({ maxBytes: config.REMOTE_IMAGE_MAX_BYTES, timeoutMs: config.REMOTE_IMAGE_TIMEOUT_MS })
