@@ -2,6 +2,7 @@ import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
+import { createAdminApp } from "./admin";
 import type { AppEnv } from "./app-env";
 import { cachedKeyLookup } from "./auth/key-cache";
 import { apiKeyAuth } from "./auth/middleware";
@@ -66,6 +67,8 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     await next();
   });
   registerHealth(app, deps);
+  // The admin console and its API exist only with an admin token; without one, /admin is the plain 404.
+  if (deps.config.ADMIN_TOKEN) app.route("/admin", createAdminApp(deps));
   // Before authentication: scrapers do not hold gateway keys (METRICS_TOKEN guards it instead, if set).
   const scrape = deps.metrics?.scrape;
   if (scrape) app.get("/metrics", (c) => scrape(c.req.raw));

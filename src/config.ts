@@ -163,6 +163,13 @@ export const ConfigSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: int(25_000, 0),
   /** How long a key lookup is cached; a revoked key stops working at most this long after revocation. 0 disables. */
   KEY_CACHE_TTL_MS: int(10_000, 0),
+  /**
+   * The admin credential: turns on the console at /admin and GET /admin/usage. Unset: both answer 404. At least
+   * 16 characters, as it guards every key and budget.
+   */
+  ADMIN_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, "must be at least 16 characters"),
+  /** The gateway's address as clients reach it (`https://gateway.example.com`): the base URL shown with new keys. */
+  PUBLIC_URL: url,
   /** The identity provider's JWKS (`jwks_uri`); setting it turns on JWT bearer tokens besides API keys. */
   AUTH_JWKS_URL: jwksUrl,
   /** Exact `iss` of accepted tokens; required with AUTH_JWKS_URL. */

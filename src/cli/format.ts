@@ -45,16 +45,6 @@ export function table(headers: string[], rows: string[][], right: boolean[] = []
   return [line(headers), ...rows.map(line)];
 }
 
-/** RFC 4180 CSV: a header row, then one row per object; null is an empty field. */
-export function csv(columns: readonly string[], rows: readonly Record<string, unknown>[]): string[] {
-  const field = (v: unknown) => {
-    if (v == null) return "";
-    const s = String(v);
-    return /[",\r\n]/.test(s) || s.trim() !== s ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  return [columns.map(field).join(","), ...rows.map((r) => columns.map((c) => field(r[c])).join(","))];
-}
-
 /** A URL fit to print: no password. */
 export function redactUrl(url: string): string {
   try {

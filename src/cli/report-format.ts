@@ -1,8 +1,11 @@
-// The usage report's three forms (table, CSV, JSON) and its `--by` words. Pure.
-import { REPORT_DIMENSIONS, type ReportDimension, type ReportRow, type ReportTotals, reportTotals } from "../db/report";
-import { formatMicros } from "../usage/cost";
+// The usage report's three forms (table, CSV, JSON) and its `--by` words. Pure. The JSON and CSV shapes live in
+// src/report/format.ts, shared with the admin console and GET /admin/usage.
+import { REPORT_DIMENSIONS, type ReportDimension, type ReportRow, reportTotals } from "../db/report";
+import { TOTAL_MEMBERS, reportColumns, reportJson, totalsJson } from "../report/format";
 import { closestName } from "./args";
-import { UsageError, csv, formatInt, table } from "./format";
+import { UsageError, formatInt, table } from "./format";
+
+export { reportColumns, reportCsv, reportJson } from "../report/format";
 
 /** `user`, `team,user`, `user,model` …: one or two different words. */
 export function parseBy(value: string): ReportDimension[] {
@@ -16,43 +19,6 @@ export function parseBy(value: string): ReportDimension[] {
   if (words.length > 2) throw new UsageError(`--by takes at most two words, such as team,user (got "${value}")`);
   if (words.length === 2 && words[0] === words[1]) throw new UsageError(`--by names ${words[0]} twice`);
   return words as ReportDimension[];
-}
-
-const TOTAL_MEMBERS = ["requests", "errors", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "cost_usd"] as const;
-
-/** JSON member names in order: the group words (`key` brings `key_name` and `key_user`), then the sums. */
-export function reportColumns(by: readonly ReportDimension[]): string[] {
-  return [...by.flatMap((d) => (d === "key" ? ["key", "key_name", "key_user"] : [d])), ...TOTAL_MEMBERS];
-}
-
-function totalsJson(t: ReportTotals) {
-  return {
-    requests: t.requests,
-    errors: t.errors,
-    input_tokens: t.inputTokens,
-    output_tokens: t.outputTokens,
-    cache_read_tokens: t.cacheReadTokens,
-    cache_write_tokens: t.cacheWriteTokens,
-    cost_usd: formatMicros(t.costMicros),
-  };
-}
-
-export function reportJson(rows: readonly ReportRow[], by: readonly ReportDimension[]): Record<string, unknown>[] {
-  return rows.map((r) => {
-    const o: Record<string, unknown> = {};
-    for (const d of by) {
-      o[d] = r.groups[d] ?? null;
-      if (d === "key") {
-        o.key_name = r.keyName ?? null;
-        o.key_user = r.keyUser ?? null;
-      }
-    }
-    return { ...o, ...totalsJson(r) };
-  });
-}
-
-export function reportCsv(rows: readonly ReportRow[], by: readonly ReportDimension[]): string[] {
-  return csv(reportColumns(by), reportJson(rows, by));
 }
 
 const HEADERS: Record<string, string> = {

@@ -1,0 +1,206 @@
+// The console's JSON API under /admin/api (and GET /admin/usage): the admin token as a bearer, or a console session
+// with its CSRF token on changes. Errors are OpenAI-shaped JSON, like the rest of the gateway's API.
+import type { Context, Hono } from "hono";
+import type { CreatedKey } from "../db/keys";
+import { usageReport } from "../db/report";
+import type { Deps } from "../deps";
+import { GatewayError } from "../errors";
+import { reportCsv, reportJson } from "../report/format";
+import { parseReportQuery } from "../report/query";
+import { formatMicros } from "../usage/cost";
+import { createKeyAction, openAIEnv, revokeKeyAction, rotateKeyAction, setModelEnabledAction, updateKeyAction } from "./actions";
+import { type AdminEnv, readForm } from "./auth";
+import { requestOrigin } from "./cookie-policy";
+import { STACKS, budgetJson, budgetsView, keyJson, keysView, modelsView, monthSummary, spendView, type Stack } from "./data";
+import { resolvePeriod } from "./periods";
+import { REQUEST_STATUSES, type RequestFilter, latestRequests } from "./requests";
+
+type C = Context<AdminEnv>;
+
+const usd = (m: number | null | undefined) => (m == null ? null : formatMicros(m));
+
+/** The base URL a new key is used with: PUBLIC_URL, else the origin the admin's browser used. */
+export function publicBaseUrl(c: C, deps: Deps): string {
+  const origin =
+    deps.config.PUBLIC_URL ??
+    requestOrigin({
+      url: c.req.url,
+      forwardedProto: c.req.header("x-forwarded-proto"),
+      forwardedHost: c.req.header("x-forwarded-host"),
+      trustProxy: deps.config.TRUST_PROXY,
+    });
+  return `${origin}/v1`;
+}
+
+export function createdKeyJson(c: C, deps: Deps, k: CreatedKey) {
+  const base = publicBaseUrl(c, deps);
+  return {
+    id: k.id,
+    key: k.key,
+    prefix: k.prefix,
+    user: k.user,
+    team: k.team,
+    name: k.name,
+    expires_at: k.expiresAt?.toISOString() ?? null,
+    openai_base_url: base,
+    env: openAIEnv(base, k.key),
+  };
+}
+
+/** A JSON or form body as fields. */
+async function fieldsOf(c: C): Promise<Record<string, unknown>> {
+  if (/^application\/json/i.test(c.req.header("content-type") ?? "")) {
+    const body = await c.req.json().catch(() => {
+      throw GatewayError.invalidRequest(null, "The body is not valid JSON.", "invalid_json");
+    });
+    if (typeof body !== "object" || body === null || Array.isArray(body)) throw GatewayError.invalidRequest(null, "The body must be a JSON object.");
+    return body as Record<string, unknown>;
+  }
+  return readForm(c);
+}
+
+const actionCtx = (c: C, deps: Deps) => ({ db: c.get("scope").db, clock: deps.clock, actor: c.get("admin").actor });
+
+/** The report with the CLI's query words, as `usage report --format json` (or `csv`) prints it. */
+async function report(c: C, deps: Deps, format: "json" | "csv") {
+  const q = c.req.query();
+  const parsed = parseReportQuery({ since: q.since, until: q.until, by: q.by, user: q.user, team: q.team }, deps.clock.now());
+  if (!parsed.ok) throw GatewayError.invalidRequest(parsed.param, parsed.message, "invalid_query");
+  const rows = await usageReport(c.get("scope").db, parsed.query);
+  if (format === "csv") {
+    return c.body(`${reportCsv(rows, parsed.query.by).join("\r\n")}\r\n`, 200, {
+      "content-type": "text/csv; charset=utf-8",
+      "content-disposition": `attachment; filename="usage-${parsed.query.since.toISOString().slice(0, 10)}-${parsed.query.until.toISOString().slice(0, 10)}.csv"`,
+    });
+  }
+  return c.json(reportJson(rows, parsed.query.by));
+}
+
+export function registerAdminUsage(app: Hono<AdminEnv>, deps: Deps): void {
+  app.get("/usage", (c) => report(c, deps, "json"));
+}
+
+export function registerAdminApi(api: Hono<AdminEnv>, deps: Deps): void {
+  api.get("/session", (c) => {
+    const a = c.get("admin");
+    return c.json(
+      a.kind === "session" ? { kind: "session", csrf_token: a.session.csrfToken, expires_at: a.session.expiresAt.toISOString() } : { kind: "token" },
+    );
+  });
+  api.get("/report", (c) => report(c, deps, c.req.query("format") === "csv" ? "csv" : "json"));
+  api.get("/summary", async (c) => {
+    const s = await monthSummary(c.get("scope").db, deps.clock.now());
+    return c.json({
+      month: s.month,
+      cost_usd: usd(s.costMicros),
+      requests: s.requests,
+      errors: s.errors,
+      top_user: s.topUser && { user: s.topUser.name, cost_usd: usd(s.topUser.costMicros) },
+      top_model: s.topModel && { model: s.topModel.name, cost_usd: usd(s.topModel.costMicros) },
+      top_team: s.topTeam && { team: s.topTeam.name, cost_usd: usd(s.topTeam.costMicros) },
+    });
+  });
+  api.get("/daily", async (c) => {
+    const q = c.req.query();
+    const p = resolvePeriod({ period: q.period, from: q.from, to: q.to }, deps.clock.now());
+    if (!p.ok) throw GatewayError.invalidRequest(p.field, p.message, "invalid_query");
+    const stack = ((STACKS as readonly string[]).includes(q.stack ?? "") ? q.stack : "none") as Stack;
+    const v = await spendView(c.get("scope").db, { period: p.period, by: "user", stack, user: q.user || undefined, team: q.team || undefined });
+    return c.json({
+      since: p.period.since.toISOString(),
+      until: p.period.until.toISOString(),
+      stack: v.series.stack,
+      names: v.series.names,
+      days: v.series.days.map((d) => ({
+        day: d.day,
+        cost_usd: usd(d.totalMicros),
+        requests: d.requests,
+        parts: Object.fromEntries(d.parts.map((p) => [p.name, usd(p.micros)])),
+      })),
+    });
+  });
+  api.get("/budgets", async (c) => c.json((await budgetsView(c.get("scope").db, deps.clock)).map(budgetJson)));
+  api.get("/keys", async (c) => {
+    const now = deps.clock.now();
+    return c.json((await keysView(c.get("scope").db, deps.clock)).map((k) => keyJson(k, now)));
+  });
+  api.post("/keys", async (c) => {
+    const created = await createKeyAction(actionCtx(c, deps), await fieldsOf(c));
+    return c.json(createdKeyJson(c, deps, created), 201);
+  });
+  api.post("/keys/:id", async (c) => {
+    const r = await updateKeyAction(actionCtx(c, deps), c.req.param("id"), await fieldsOf(c));
+    return c.json({ id: r.key.id, prefix: r.key.prefix, changes: r.changes });
+  });
+  api.post("/keys/:id/rotate", async (c) => {
+    const r = await rotateKeyAction(actionCtx(c, deps), c.req.param("id"), await fieldsOf(c));
+    return c.json({ ...createdKeyJson(c, deps, r.created), replaces: r.old.id, old_expires_at: r.old.expiresAt?.toISOString() ?? null });
+  });
+  api.post("/keys/:id/revoke", async (c) => {
+    const r = await revokeKeyAction(actionCtx(c, deps), c.req.param("id"));
+    return c.json({ id: r.id, prefix: r.prefix, revoked_at: r.revokedAt?.toISOString() ?? null, already_revoked: r.alreadyRevoked });
+  });
+  api.get("/models", async (c) =>
+    c.json(
+      (await modelsView(c.get("scope").db)).map((m) => ({
+        alias: m.alias,
+        aliases: m.aliases,
+        kind: m.kind,
+        enabled: m.enabled,
+        targets: m.targets.map((t) => ({ model_id: t.modelId, region: t.region ?? null })),
+        price_per_million_usd: m.price && {
+          input: usd(m.price.input),
+          output: usd(m.price.output),
+          cache_read: usd(m.price.cacheRead),
+          cache_write: usd(m.price.cacheWrite),
+        },
+        source: m.source ?? null,
+      })),
+    ),
+  );
+  for (const [verb, enabled] of [
+    ["enable", true],
+    ["disable", false],
+  ] as const) {
+    api.post(`/models/:alias/${verb}`, async (c) => {
+      const r = await setModelEnabledAction(actionCtx(c, deps), c.req.param("alias"), enabled);
+      return c.json({ alias: r.record.alias, enabled: r.record.enabled, changed: r.changed });
+    });
+  }
+  api.get("/requests", async (c) => {
+    const rows = await latestRequests(c.get("scope").db, requestFilterOf(c.req.query()), Number(c.req.query("limit") ?? 100) || 100);
+    return c.json(
+      rows.map((r) => ({
+        id: r.id,
+        request_id: r.requestId,
+        created_at: r.createdAt.toISOString(),
+        user: r.user,
+        team: r.team,
+        key: r.keyPrefix,
+        model: r.model,
+        endpoint: r.endpoint,
+        stream: r.stream,
+        status: r.status,
+        http_status: r.httpStatus,
+        error_code: r.errorCode,
+        input_tokens: r.inputTokens,
+        output_tokens: r.outputTokens,
+        cache_read_tokens: r.cacheReadTokens,
+        cache_write_tokens: r.cacheWriteTokens,
+        cost_usd: usd(r.costMicros),
+        cost_known: r.costKnown,
+        latency_ms: r.latencyMs,
+        ttft_ms: r.ttftMs,
+      })),
+    );
+  });
+}
+
+/** The Requests filters from query words; unknown statuses and malformed paging are ignored. */
+export function requestFilterOf(q: Record<string, string>): RequestFilter {
+  const f: RequestFilter = {};
+  for (const k of ["user", "team", "model", "key"] as const) if (q[k]?.trim()) f[k] = k === "user" ? q[k].trim().toLowerCase() : q[k].trim();
+  if ((REQUEST_STATUSES as readonly string[]).includes(q.status ?? "")) f.status = q.status as RequestFilter["status"];
+  if (/^\d{1,15}$/.test(q.before ?? "")) f.before = Number(q.before);
+  return f;
+}
