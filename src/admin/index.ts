@@ -1,4 +1,4 @@
-// The admin console (/admin: sign-in) and its JSON API (/admin/api, and GET /admin/usage), served by the gateway itself on
+// The admin console (/admin) and its JSON API (/admin/api, and GET /admin/usage), served by the gateway itself on
 // every runtime. Mounted only when ADMIN_TOKEN is set; without it every /admin path is the gateway's plain 404.
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -9,6 +9,7 @@ import { CONSOLE_CSS, CONSOLE_JS } from "./assets";
 import { type AdminEnv, adminTokenMatches, clearSessionCookie, clientIp, readForm, requireAdmin, setSessionCookie } from "./auth";
 import { cameOverHttps, isLoopbackHost } from "./cookie-policy";
 import { errorPage, signInPage } from "./pages/sign-in";
+import { registerPages } from "./routes";
 import { createSession, deleteSession } from "./sessions";
 
 /** Form posts and JSON bodies of the console are small; anything larger is not the console's. */
@@ -95,6 +96,7 @@ export function createAdminApp(deps: Deps): Hono<AdminEnv> {
     clearSessionCookie(c, deps);
     return c.redirect("/admin/login?signed_out=1", 303);
   });
+  registerPages(admin, deps);
 
   admin.all("*", (c) => renderError(c, GatewayError.notFound(`Unknown request URL: ${c.req.method} ${c.req.path}.`, "unknown_url")));
   admin.onError((err, c) => {

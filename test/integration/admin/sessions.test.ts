@@ -120,10 +120,14 @@ describe.each(testBackends)("admin sessions on $name", ({ open }) => {
       expect(r.headers.get("set-cookie"), path).toBeNull();
     }
     const { cookie } = await h.signIn();
-    const api = await h.request("/admin/api/summary", { headers: { cookie } });
-    expect(api.status).toBe(200);
-    expect(api.headers.get("cache-control")).toBe("no-store");
-    expect(JSON.stringify(await api.json())).not.toContain(ADMIN_TOKEN);
+    const page = await h.request("/admin", { headers: { cookie } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toMatch(/text\/html/);
+    expect(page.headers.get("cache-control")).toBe("no-store");
+    expect(page.headers.get("content-security-policy")).toContain("script-src 'self'");
+    const html = await page.text();
+    expect(html).toContain("Spend this month");
+    expect(html).not.toContain(ADMIN_TOKEN);
   });
 
   it("Sign out deletes the session; its cookie then opens nothing", async () => {
@@ -174,7 +178,9 @@ describe.each(testBackends)("admin sessions on $name", ({ open }) => {
     expect(await t.db.select().from(apiKeys).where(eq(apiKeys.userEmail, user))).toHaveLength(0);
 
     expect((await h.request("/admin/api/keys", json({ "x-csrf-token": csrf }))).status).toBe(201);
-    expect(await t.db.select().from(apiKeys).where(eq(apiKeys.userEmail, user))).toHaveLength(1);
+    const viaForm = await h.request("/admin/keys", { ...form({ user, _csrf: csrf }), headers: { ...form({}).headers, cookie } });
+    expect(viaForm.status).toBe(201);
+    expect(await t.db.select().from(apiKeys).where(eq(apiKeys.userEmail, user))).toHaveLength(2);
   });
 
   it("the admin token as a bearer needs no CSRF token (no cookie rides along); a wrong one is a 401", async () => {
