@@ -21,19 +21,42 @@ export function registerEmbeddings(app: Hono<AppEnv>, deps: Deps): void {
 
     const { bodies } = toEmbeddingInvocations(req, model);
     await admit(c, deps, { model, inputTokens: textTokens(JSON.stringify(req.input)), maxOutputTokens: 0 });
-    const upstream = routeBedrock(deps, draft, model.targets, c.req.raw.signal);
+    // One failed call fails the request, so the others are cancelled at once (each call that completes is billed),
+    // as they are when the client goes away; the tokens of the calls that did complete are still recorded.
+    const calls = new AbortController();
+    const clientSignal = c.req.raw.signal;
+    const onClientAbort = () => calls.abort(clientSignal.reason);
+    if (clientSignal.aborted) onClientAbort();
+    else clientSignal.addEventListener("abort", onClientAbort, { once: true });
+    const upstream = routeBedrock(deps, draft, model.targets, calls.signal);
     const results: unknown[] = new Array(bodies.length);
     const headerTokens: (number | null)[] = new Array(bodies.length).fill(null);
+    const failures: unknown[] = [];
     let next = 0;
     const worker = async () => {
-      while (next < bodies.length) {
+      while (next < bodies.length && !calls.signal.aborted) {
         const i = next++;
-        const r = await upstream.invokeModel(bodies[i]);
-        results[i] = r.body;
-        headerTokens[i] = r.inputTokens;
+        try {
+          const r = await upstream.invokeModel(bodies[i]);
+          results[i] = r.body;
+          headerTokens[i] = r.inputTokens;
+        } catch (error) {
+          // The first failure is the request's answer; the cancelled siblings' errors are not.
+          if (failures.push(error) === 1) calls.abort();
+          return;
+        }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, bodies.length) }, worker));
+    try {
+      await Promise.all(Array.from({ length: Math.min(CONCURRENCY, bodies.length) }, worker));
+    } finally {
+      clientSignal.removeEventListener("abort", onClientAbort);
+    }
+    if (failures.length > 0) {
+      const billed = results.reduce<number>((sum, r, i) => (r === undefined ? sum : sum + billedInputTokens(r, headerTokens[i] ?? null)), 0);
+      draft.usage = { inputTokens: billed, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+      throw failures[0];
+    }
 
     const out = toEmbeddingsResponse(results, {
       model: req.model,
@@ -44,4 +67,12 @@ export function registerEmbeddings(app: Hono<AppEnv>, deps: Deps): void {
     draft.usage = { inputTokens: out.inputTokens, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
     return c.json(out.response);
   });
+}
+
+/** The input tokens Bedrock billed for one completed call: its header, else what the body reports (Titan, Cohere). */
+function billedInputTokens(result: unknown, header: number | null): number {
+  if (header !== null && Number.isFinite(header)) return header;
+  const r = result as { inputTextTokenCount?: unknown; meta?: { billed_units?: { input_tokens?: unknown } } } | null;
+  const n = r?.inputTextTokenCount ?? r?.meta?.billed_units?.input_tokens;
+  return typeof n === "number" && Number.isFinite(n) ? n : 0;
 }
