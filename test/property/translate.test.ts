@@ -206,7 +206,8 @@ const request = fc.record({
   guardrailConfig: rare(
     fc.record(
       {
-        guardrailIdentifier: fc.constantFrom("gr-1", "arn:aws:bedrock:us-east-1:123456789012:guardrail/abc"),
+        // Identifiers as Bedrock issues them (GuardrailIdentifier's pattern); the gateway passes them on unchecked.
+        guardrailIdentifier: fc.constantFrom("abc123def456", "arn:aws:bedrock:us-east-1:123456789012:guardrail/abc123def456"),
         guardrailVersion: fc.constantFrom("1", "DRAFT"),
         trace: fc.constantFrom("enabled", "disabled", "enabled_full"),
         streamProcessingMode: fc.constantFrom("sync", "async"),
