@@ -154,8 +154,11 @@ export const ConfigSchema = z.object({
   UPSTREAM_TIMEOUT_MS: int(120_000, 100),
   /** Per attempt: time until a stream's response headers (Bedrock accepted the request). */
   UPSTREAM_CONNECT_TIMEOUT_MS: int(10_000, 100),
-  /** Per attempt: time until the first byte (the whole answer of Converse and InvokeModel, a stream's first event). */
-  UPSTREAM_FIRST_BYTE_TIMEOUT_MS: int(60_000, 100),
+  /**
+   * Per attempt: time until the first byte (the whole answer of Converse and InvokeModel, a stream's first event).
+   * As long as the deadline by default, since a plain call's whole answer can take minutes to generate.
+   */
+  UPSTREAM_FIRST_BYTE_TIMEOUT_MS: int(120_000, 100),
   /** Longest silence tolerated inside a stream before it is ended with an error. */
   STREAM_IDLE_TIMEOUT_MS: int(60_000, 100),
   /** Further attempts after the first (retries of a target or fallbacks to the next), before the first byte only. */
