@@ -7,6 +7,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { inferModelEntry, type ModelEntry } from "../catalogue";
 import { admitRequest } from "../db/admit";
+import { withDeadline } from "../db/deadline";
 import type { Deps } from "../deps";
 import { GatewayError } from "../errors";
 import { capabilitiesFor } from "../models/capabilities";
@@ -16,10 +17,7 @@ import { allowedTargets, isWellFormedModelId } from "../policy/models";
 import { maxCostMicros } from "../usage/cost";
 import { modelLists } from "./identity";
 
-export type AdmitDeps = Pick<Deps, "catalogue" | "config" | "clock" | "logger"> & {
-  /** Bounds a database call on the request path (DB_QUERY_TIMEOUT_MS). */
-  withDeadline?: <T>(p: Promise<T>) => Promise<T>;
-};
+export type AdmitDeps = Pick<Deps, "catalogue" | "config" | "clock" | "logger">;
 
 /**
  * Resolves the client's `model` to a catalogue entry (or, when unlisted models are allowed, a raw Bedrock id) and
@@ -91,7 +89,7 @@ export async function admit(c: Context<AppEnv>, deps: AdmitDeps, ask: { model: C
   const call = admitRequest(c.get("scope").db, periods, checks, tokens, cost);
   let result: Awaited<typeof call>;
   try {
-    result = await (deps.withDeadline ? deps.withDeadline(call) : call);
+    result = await withDeadline(call, deps.config.DB_QUERY_TIMEOUT_MS);
   } catch (err) {
     deps.logger.error("admission failed: database unavailable", { requestId: draft.requestId, error: err instanceof Error ? err.message : String(err) });
     throw new GatewayError({
