@@ -25,12 +25,12 @@ export type StreamDoor<E, O> = {
   push(event: E): O[];
   /** Called once when the upstream ended cleanly; throws a GatewayError when it ended too early. */
   finish(): O[];
-  /** SSE text for a batch of the door's events. */
-  encode(items: O[]): string;
+  /** SSE text for a batch of the door's events (or bytes, for a door that relays a binary event stream). */
+  encode(items: O[]): string | Uint8Array;
   /** Text written after `finish` (OpenAI's `data: [DONE]`). */
   trailer?: string;
-  /** SSE text for an error after the first byte, in the door's error shape. */
-  errorEvent(err: GatewayError): string;
+  /** SSE text (or bytes) for an error after the first byte, in the door's error shape. */
+  errorEvent(err: GatewayError): string | Uint8Array;
   /** Whether an event carries content (for time to first token). */
   hasContent(item: O): boolean;
   /** Fills the draft (usage, stop reason) from the translator's state just before the row is written. */
@@ -48,6 +48,7 @@ export type RelayPlan<E, O> = {
 };
 
 const encoder = new TextEncoder();
+const toBytes = (out: string | Uint8Array): Uint8Array => (typeof out === "string" ? encoder.encode(out) : out);
 const CLIENT_GONE: UsageOutcome = { status: "aborted", httpStatus: 499, errorCode: "client_closed_request" };
 /** Codes of a stream that stopped being a stream (as opposed to Bedrock reporting an error in it). */
 const CUT_CODES = new Set(["upstream_stream_truncated", "upstream_malformed_stream", "upstream_stream_error"]);
@@ -74,7 +75,7 @@ export function relayStream<E, O>(deps: Pick<Deps, "clock" | "logger">, plan: Re
   const emit = (controller: ReadableStreamDefaultController<Uint8Array>, items: O[]) => {
     if (items.length === 0) return;
     if (draft.ttftMs === null && items.some(door.hasContent)) draft.ttftMs = Math.max(0, deps.clock.now() - draft.startedAt);
-    controller.enqueue(encoder.encode(door.encode(items)));
+    controller.enqueue(toBytes(door.encode(items)));
   };
 
   /** The next upstream event, or null when the keep-alive interval passed first (the read stays pending). */
@@ -109,7 +110,7 @@ export function relayStream<E, O>(deps: Pick<Deps, "clock" | "logger">, plan: Re
     const known = err instanceof GatewayError;
     const gw = known ? err : fromUpstream ? GatewayError.upstream("The Bedrock stream failed.", "upstream_stream_error") : GatewayError.internal();
     const how: StreamEnd = !fromUpstream && !known ? "internal_error" : CUT_CODES.has(gw.code ?? "") ? "upstream_cut" : "upstream_error";
-    controller.enqueue(encoder.encode(door.errorEvent(gw)));
+    controller.enqueue(toBytes(door.errorEvent(gw)));
     controller.close();
     end(how, { status: "error", httpStatus: gw.status, errorCode: gw.code ?? gw.type }, { error: known ? undefined : err });
   };

@@ -16,15 +16,14 @@ import { relayedHeaders, upstreamHeaders } from "./headers";
 import { BEDROCK_OPERATIONS, type BedrockOperation, modelIdFromPath } from "./model-id";
 import { checkPassthrough } from "./passthrough";
 import { parseRequestBody, rawModelSegment } from "./request";
+import { streamBedrock } from "./stream";
 import { routeRaw } from "./upstream";
 import { converseUsage, estimateConverseInput, estimateInvokeInput, invokeHeaderUsage, invokeMaxOutput } from "./usage";
 
 const utf8 = new TextDecoder();
 
 export function registerBedrockNative(app: Hono<AppEnv>, deps: Deps): void {
-  for (const op of BEDROCK_OPERATIONS) {
-    if (op !== "converse-stream" && op !== "invoke-with-response-stream") app.post(`/bedrock/model/:modelId/${op}`, (c) => handle(c, deps, op));
-  }
+  for (const op of BEDROCK_OPERATIONS) app.post(`/bedrock/model/:modelId/${op}`, (c) => handle(c, deps, op));
 }
 
 async function handle(c: Context<AppEnv>, deps: Deps, op: BedrockOperation): Promise<Response> {
@@ -46,6 +45,10 @@ async function handle(c: Context<AppEnv>, deps: Deps, op: BedrockOperation): Pro
   const headers = upstreamHeaders(op, c.req.raw.headers);
   const signal = c.req.raw.signal;
   const route = routeRaw(deps, draft, model.targets, signal);
+  if (op === "converse-stream" || op === "invoke-with-response-stream") {
+    draft.stream = true;
+    return streamBedrock(c, deps, { op, route, body: text, headers, draft, signal });
+  }
 
   // CountTokens takes a foundation model id, never an inference profile (API reference, CountTokens).
   const upstreamId = (id: string) => (op === "count-tokens" ? stripRegionPrefix(id) : id);

@@ -19,8 +19,8 @@ process.env.AWS_EC2_METADATA_DISABLED = "true";
 
 export type DoorHarness = Awaited<ReturnType<typeof startDoor>>;
 
-export async function startDoor(db: Db, simUrl: string, env: Record<string, string> = {}) {
-  const h = createHarness({ db, bedrockUrl: simUrl, env });
+export async function startDoor(db: Db, simUrl: string, env: Record<string, string> = {}, upstreamFetch?: typeof fetch) {
+  const h = createHarness({ db, bedrockUrl: simUrl, env, fetch: upstreamFetch });
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: h.app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
   });
