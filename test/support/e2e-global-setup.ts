@@ -9,6 +9,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { SIM_CREDENTIALS, startSimulator } from "../../sim/server";
+import postgres from "postgres";
+import { costMicros } from "../../src/usage/cost";
 import { ensureTestDatabase, testDatabaseUrl } from "./db";
 import { ROOT, startGatewayProcess, type Runtime } from "./gateway-process";
 
@@ -73,7 +75,13 @@ export default async function setup(project: TestProject) {
     database: pglite ? "pglite" : "postgres",
   });
 
+  const suiteStarted = new Date();
   return async () => {
+    // Every request the suite made is billed exactly: the row's cost is its tokens × the prices it records.
+    await assertExactCosts(databaseUrl!, suiteStarted).catch((err) => {
+      console.error(`${project.name}: ${(err as Error).message}`);
+      process.exitCode = 1;
+    });
     const code = await gateway.stop("SIGTERM");
     try {
       assertNothingSensitiveLogged(gateway.logs());
@@ -89,6 +97,37 @@ export default async function setup(project: TestProject) {
       throw new Error(`${runtime} gateway exited with ${code} on SIGTERM\n${gateway.logs().slice(-3000)}`);
     }
   };
+}
+
+type CostRow = {
+  request_id: string;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  cost_micros: string;
+  cost_known: boolean;
+  price: { input: number; output: number; cacheRead?: number; cacheWrite?: number } | null;
+};
+
+async function assertExactCosts(url: string, since: Date): Promise<void> {
+  const sql = postgres(url, { max: 1, prepare: false, onnotice: () => {} });
+  try {
+    const rows = await sql<
+      CostRow[]
+    >`select request_id, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_micros::text, cost_known, price
+      from usage_events where created_at >= ${since} and user_email like '%@test.local'`;
+    let priced = 0;
+    for (const r of rows) {
+      const u = { inputTokens: r.input_tokens, outputTokens: r.output_tokens, cacheReadTokens: r.cache_read_tokens, cacheWriteTokens: r.cache_write_tokens };
+      const expected = r.price ? costMicros(u, { price: r.price }) : 0;
+      if (Number(r.cost_micros) !== expected) throw new Error(`usage row ${r.request_id}: cost ${r.cost_micros} µ$, tokens × price = ${expected} µ$`);
+      if (r.price) priced++;
+    }
+    if (priced === 0) throw new Error("no priced usage rows from the e2e suite");
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
 }
 
 /** Prompts the e2e suite sends (and the simulator echoes); none may reach the gateway's logs, nor may any key. */
