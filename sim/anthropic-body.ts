@@ -141,7 +141,7 @@ export function readAnthropicBody(raw: unknown): ConverseBody {
     throw malformed(`#/anthropic_version: ${JSON.stringify(raw.anthropic_version)} is not a valid enum value`);
   if (raw.max_tokens === undefined) throw malformed("#: required key [max_tokens] not found");
   if (typeof raw.max_tokens !== "number" || !Number.isInteger(raw.max_tokens) || raw.max_tokens < 1) {
-    throw malformed("#/max_tokens: expected minimum: 1, found: " + JSON.stringify(raw.max_tokens));
+    throw malformed(`#/max_tokens: expected minimum: 1, found: ${JSON.stringify(raw.max_tokens)}`);
   }
   const beta = raw.anthropic_beta;
   if (beta !== undefined && (!Array.isArray(beta) || beta.some((b) => !BETAS.has(String(b))))) throw validation("invalid beta flag");

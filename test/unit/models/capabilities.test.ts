@@ -83,7 +83,6 @@ describe("capabilitiesFor", () => {
     expect(capabilitiesFor(id)).toEqual({ ...base, ...traits });
   });
 
-
   // Ids outside the known families take inferModelEntry's answer.
   it.each([
     "anthropic.claude-sonnet-4-20250514-v1:0",

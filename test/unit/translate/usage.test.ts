@@ -36,4 +36,3 @@ describe("toOpenAIUsage", () => {
     expect(toOpenAIUsage(input)).toStrictEqual(expected);
   });
 });
-
