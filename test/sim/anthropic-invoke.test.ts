@@ -121,7 +121,7 @@ describe("InvokeModelWithResponseStream with Claude's body", () => {
       .flatMap((e) => ((e.delta as { type?: string; text?: string })?.type === "text_delta" ? [(e.delta as { text: string }).text] : []))
       .join("");
     expect(text).toBe("You said: Hello there");
-    const delta = events.find((e) => e.type === "message_delta") as { usage: { output_tokens: number } };
+    const delta = events.find((e) => e.type === "message_delta") as unknown as { usage: { output_tokens: number } };
     expect(events.at(-1)!["amazon-bedrock-invocationMetrics"]).toMatchObject({
       outputTokenCount: delta.usage.output_tokens,
       inputTokenCount: expect.any(Number),
