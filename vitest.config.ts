@@ -30,7 +30,7 @@ export default defineConfig({
       },
       {
         // The admin console in a real headless Chromium (Debian's package); skips with one line when it is missing.
-        test: { name: "browser", include: ["test/browser/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 240_000, fileParallelism: false },
+        test: { name: "browser", include: ["test/browser/**/*.test.ts"], testTimeout: 120_000, hookTimeout: 240_000, fileParallelism: false },
       },
       e2e("node"),
       e2e("node-pglite"),
