@@ -28,6 +28,10 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        // The admin console in a real headless Chromium (Debian's package); skips with one line when it is missing.
+        test: { name: "browser", include: ["test/browser/**/*.test.ts"], testTimeout: 120_000, hookTimeout: 240_000, fileParallelism: false },
+      },
       e2e("node"),
       e2e("node-pglite"),
       e2e("bun"),

@@ -119,10 +119,12 @@ export function registerAdminApi(api: Hono<AdminEnv>, deps: Deps): void {
       })),
     });
   });
-  api.get("/budgets", async (c) => c.json((await budgetsView(c.get("scope").db, deps.clock)).map(budgetJson)));
+  api.get("/budgets", async (c) =>
+    c.json((await budgetsView(c.get("scope").db, deps.clock, { team: c.req.query("team")?.trim() || undefined })).map(budgetJson)),
+  );
   api.get("/keys", async (c) => {
     const now = deps.clock.now();
-    return c.json((await keysView(c.get("scope").db, deps.clock)).map((k) => keyJson(k, now)));
+    return c.json((await keysView(c.get("scope").db, deps.clock, keyFilterOf(c.req.query()))).map((k) => keyJson(k, now)));
   });
   api.post("/keys", async (c) => {
     const created = await createKeyAction(actionCtx(c, deps), await fieldsOf(c));
@@ -202,5 +204,13 @@ export function requestFilterOf(q: Record<string, string>): RequestFilter {
   for (const k of ["user", "team", "model", "key"] as const) if (q[k]?.trim()) f[k] = k === "user" ? q[k].trim().toLowerCase() : q[k].trim();
   if ((REQUEST_STATUSES as readonly string[]).includes(q.status ?? "")) f.status = q.status as RequestFilter["status"];
   if (/^\d{1,15}$/.test(q.before ?? "")) f.before = Number(q.before);
+  return f;
+}
+
+/** The Keys page's filters: the owner's email and the team, as `keys list --user/--team` takes them. */
+export function keyFilterOf(q: Record<string, string>): { user?: string; team?: string } {
+  const f: { user?: string; team?: string } = {};
+  if (q.user?.trim()) f.user = q.user.trim().toLowerCase();
+  if (q.team?.trim()) f.team = q.team.trim();
   return f;
 }

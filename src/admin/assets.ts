@@ -17,7 +17,7 @@ h2{font-size:1.1rem;margin:1.5rem 0 .5rem}
 a{color:var(--accent)}
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(210px,1fr));gap:.75rem}
 .card{border:1px solid var(--line);border-radius:8px;padding:.75rem;background:var(--panel)}
-.card .big{font-size:1.5rem;font-weight:600}
+.card .big{font-size:1.5rem;font-weight:600;overflow-wrap:anywhere}
 .muted,.note{color:var(--muted);font-size:.85rem}
 form.filters{display:flex;flex-wrap:wrap;gap:.5rem .75rem;align-items:flex-end;margin:1rem 0}
 label{display:flex;flex-direction:column;font-size:.85rem;gap:.15rem}

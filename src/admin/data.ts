@@ -72,10 +72,13 @@ export type BudgetEntry = {
 
 const ATTENTION = { over: 0, near: 1, ok: 2, none: 3 } as const;
 
-/** Active keys, teams and users with a budget or a limit, those over or near a budget first. */
-export async function budgetsView(db: Db, clock: Clock): Promise<BudgetEntry[]> {
+/** Active keys, teams and users with a budget, a limit or spend this month, those over or near a budget first. */
+export async function budgetsView(db: Db, clock: Clock, filter: { team?: string } = {}): Promise<BudgetEntry[]> {
   const now = clock.now();
-  const [keys, teams, users] = await Promise.all([listKeys(db, {}, clock), listPolicies(db, "team", clock), listPolicies(db, "user", clock)]);
+  const [keys, allTeams, allUsers] = await Promise.all([listKeys(db, filter, clock), listPolicies(db, "team", clock), listPolicies(db, "user", clock)]);
+  // Users belong to no team: with a team chosen, the team and its keys are shown.
+  const teams = filter.team === undefined ? allTeams : allTeams.filter((t) => t.name === filter.team);
+  const users = filter.team === undefined ? allUsers : [];
   const entry = (level: BudgetEntry["level"], id: string, label: string, detail: string | null, r: KeyListing | PolicyListing): BudgetEntry => {
     const daily = budgetUse(r.budgetDailyMicros, r.spentTodayMicros, "daily", now);
     const monthly = budgetUse(r.budgetMonthlyMicros, r.spentMonthMicros, "monthly", now);
@@ -85,7 +88,7 @@ export async function budgetsView(db: Db, clock: Clock): Promise<BudgetEntry[]> 
     r.budgetDailyMicros !== null || r.budgetMonthlyMicros !== null || r.rpmLimit !== null || r.tpmLimit !== null || r.spentMonthMicros > 0;
   const out = [
     ...keys
-      .filter((k) => keyStatus(k, now) === "active" || keyStatus(k, now) === "rotated")
+      .filter((k) => (keyStatus(k, now) === "active" || keyStatus(k, now) === "rotated") && hasLimits(k))
       .map((k) => entry("key", k.id, k.prefix, [k.name, k.user, k.team].filter(Boolean).join(" · "), k)),
     ...teams.filter(hasLimits).map((t) => entry("team", t.name, t.name, null, t)),
     ...users.filter(hasLimits).map((u) => entry("user", u.name, u.name, null, u)),

@@ -98,7 +98,11 @@ export function createAdminApp(deps: Deps): Hono<AdminEnv> {
   });
   registerPages(admin, deps);
 
-  admin.all("*", (c) => renderError(c, GatewayError.notFound(`Unknown request URL: ${c.req.method} ${c.req.path}.`, "unknown_url")));
+  admin.all("*", (c) =>
+    c.req.path === "/admin/"
+      ? c.redirect("/admin", 301)
+      : renderError(c, GatewayError.notFound(`Unknown request URL: ${c.req.method} ${c.req.path}.`, "unknown_url")),
+  );
   admin.onError((err, c) => {
     if (err instanceof GatewayError) return renderError(c, err);
     deps.logger.error("unhandled error", { requestId: c.get("requestId"), path: c.req.path, error: err });

@@ -5,7 +5,7 @@ import type { Deps } from "../deps";
 import { GatewayError } from "../errors";
 import { parseReportQuery } from "../report/query";
 import { createKeyAction, openAIEnv, revokeKeyAction, rotateKeyAction, setModelEnabledAction, updateKeyAction } from "./actions";
-import { createdKeyJson, publicBaseUrl, requestFilterOf } from "./api";
+import { createdKeyJson, keyFilterOf, publicBaseUrl, requestFilterOf } from "./api";
 import { type AdminEnv, readForm } from "./auth";
 import { STACKS, type SpendQuery, type Stack, TABLE_DIMENSIONS, budgetsView, keysView, modelsView, monthSummary, spendView } from "./data";
 import { budgetsPage } from "./pages/budgets";
@@ -52,10 +52,16 @@ async function keyOr404(c: C) {
 
 export function registerPages(app: Hono<AdminEnv>, deps: Deps): void {
   app.get("/", (c) => spend(c, deps));
-  app.get("/budgets", async (c) => c.html(budgetsPage(c.get("admin"), await budgetsView(c.get("scope").db, deps.clock), deps.clock.now())));
+  app.get("/budgets", async (c) => {
+    const team = c.req.query("team")?.trim() || undefined;
+    return c.html(budgetsPage(c.get("admin"), await budgetsView(c.get("scope").db, deps.clock, { team }), deps.clock.now(), team));
+  });
 
-  const keys = async (c: C, opts: Parameters<typeof keysPage>[3] = {}, status = 200) =>
-    c.html(keysPage(c.get("admin"), await keysView(c.get("scope").db, deps.clock), deps.clock.now(), opts), status as 200);
+  const keys = async (c: C, opts: Parameters<typeof keysPage>[3] = {}, status = 200) => {
+    const filter = keyFilterOf(c.req.query());
+    const list = await keysView(c.get("scope").db, deps.clock, filter);
+    return c.html(keysPage(c.get("admin"), list, deps.clock.now(), { ...opts, filter }), status as 200);
+  };
   app.get("/keys", (c) => {
     const done = c.req.query("done");
     const prefix = c.req.query("key") ?? "";

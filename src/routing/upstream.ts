@@ -4,6 +4,7 @@
  * or the last one tried, and its cost uses that target's price. One router per gateway instance (per Deps), so
  * circuit breakers are shared by its requests.
  */
+import type { BedrockClient } from "../bedrock/client";
 import type { ConverseRequest, ConverseResponse, ConverseStreamEvent } from "../bedrock/converse-types";
 import type { Deps } from "../deps";
 import type { ModelTarget } from "../models/catalogue";
@@ -38,7 +39,9 @@ export type RoutedBedrock = {
   converse(body: ConverseRequest): Promise<ConverseResponse>;
   /** Resolves with the stream once a target's first event has arrived; later failures end the stream. */
   converseStream(body: ConverseRequest): Promise<ReadableStream<ConverseStreamEvent>>;
-  invokeModel(body: unknown): Promise<{ body: unknown; inputTokens: number | null }>;
+  invokeModel(body: unknown): ReturnType<BedrockClient["invokeModel"]>;
+  /** Like converseStream, for InvokeModelWithResponseStream (Claude's own body). */
+  invokeModelStream(body: unknown): ReturnType<BedrockClient["invokeModelStream"]>;
 };
 
 /** Tells the gateway's metrics (when it has them) how one attempt went. */
@@ -88,5 +91,6 @@ export function routeBedrock(
     converse: (body) => run((t, ctx) => deps.bedrock.converse(t.modelId, body, ctx.signal, options(ctx))),
     converseStream: (body) => run((t, ctx) => deps.bedrock.converseStream(t.modelId, body, ctx.signal, options(ctx))),
     invokeModel: (body) => run((t, ctx) => deps.bedrock.invokeModel(t.modelId, body, ctx.signal, options(ctx))),
+    invokeModelStream: (body) => run((t, ctx) => deps.bedrock.invokeModelStream(t.modelId, body, ctx.signal, options(ctx))),
   };
 }

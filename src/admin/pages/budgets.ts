@@ -30,7 +30,7 @@ function useCell(u: BudgetUse, now: number, period: "daily" | "monthly"): Html {
   </td>`;
 }
 
-export function budgetsPage(admin: AdminPrincipal, entries: BudgetEntry[], now: number): Html {
+export function budgetsPage(admin: AdminPrincipal, entries: BudgetEntry[], now: number, team?: string): Html {
   const rows = entries.map(
     (e) =>
       html`<tr class="attention-${e.state}" data-level="${e.level}" data-name="${e.label}">
@@ -48,8 +48,12 @@ export function budgetsPage(admin: AdminPrincipal, entries: BudgetEntry[], now: 
     active: "budgets",
     admin,
     body: html`<h1>Budgets and limits</h1>
+      <form class="filters" method="get" action="/admin/budgets">
+        <label>Team <input type="text" name="team" value="${team ?? ""}" placeholder="every team" /></label>
+        <button type="submit">Show</button>
+      </form>
       <p class="note">
-        Spend today and this month (UTC) as the gateway counts it against budgets. "Near" means at least ${NEAR_BUDGET_PERCENT}% used. ${attention} of
+        Keys, teams and users with a budget, a limit or spend this month. Spend today and this month (UTC) as the gateway counts it against budgets. "Near" means at least ${NEAR_BUDGET_PERCENT}% used. ${attention} of
         ${entries.length} need attention; they are listed first.
       </p>
       ${

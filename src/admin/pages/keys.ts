@@ -26,13 +26,18 @@ function policyFields(k?: ApiKeyRecord): Html {
     <label>Expires (date or 90d) <input name="expires" value="${k?.expiresAt?.toISOString().slice(0, 10) ?? ""}" placeholder="never" /></label>`;
 }
 
+/** Rows shown at once; filters narrow the list (a gateway may hold many thousands of keys). */
+export const KEYS_SHOWN = 200;
+
 export function keysPage(
   admin: AdminPrincipal,
-  keys: KeyListing[],
+  all: KeyListing[],
   now: number,
-  opts: { message?: string; error?: string; form?: Record<string, string> } = {},
+  opts: { message?: string; error?: string; form?: Record<string, string>; filter?: { user?: string; team?: string } } = {},
 ): Html {
   const f = opts.form ?? {};
+  // Newest first: the key just made, or the one a user asks about, is usually recent.
+  const keys = [...all].reverse().slice(0, KEYS_SHOWN);
   const rows = keys.map((k) => {
     const status = keyStatus(k, now);
     return html`<tr data-prefix="${k.prefix}" data-status="${status}">
@@ -71,7 +76,13 @@ export function keysPage(
           <button type="submit">Create key</button>
         </form>
       </details>
-      <h2>All keys</h2>
+      <h2>Keys</h2>
+      <form class="filters" method="get" action="/admin/keys">
+        <label>Owner <input type="email" name="user" value="${opts.filter?.user ?? ""}" placeholder="anyone" /></label>
+        <label>Team <input type="text" name="team" value="${opts.filter?.team ?? ""}" placeholder="any" /></label>
+        <button type="submit">Filter</button>
+      </form>
+      <p class="note">${all.length > KEYS_SHOWN ? `The newest ${KEYS_SHOWN} of ${all.length} keys; filter to find others.` : `${all.length} keys, newest first.`}</p>
       ${
         keys.length === 0
           ? html`<p>No keys yet.</p>`

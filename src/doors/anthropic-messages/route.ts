@@ -15,6 +15,7 @@ import { relayStream, SSE_HEADERS, type StreamDoor } from "../../gateway/relay-s
 import { jsonBody } from "../../http/json-body";
 import type { CatalogueModel } from "../../models/catalogue";
 import { noteRequestedModel } from "../../routes/resolve-model";
+import { routeBedrock } from "../../routing/upstream";
 import type { UsageDraft } from "../../usage/draft";
 import { createConverseStreamTranslator } from "./converse-stream";
 import { estimateMessagesInput } from "./estimate";
@@ -80,12 +81,14 @@ async function claudeMessage(c: Context<AppEnv>, deps: Deps, req: MessagesReques
   const inputEstimate = estimateMessagesInput(req);
   draft.inputEstimate = inputEstimate;
   await admit(c, deps, { model, inputTokens: inputEstimate, maxOutputTokens: req.max_tokens });
+  // Retries and fallback over the model's targets before the first byte (routing/).
+  const upstream = routeBedrock(deps, draft, model.targets, signal);
   if (draft.stream) {
-    const events = await deps.bedrock.invokeModelStream(model.bedrockModelId, body, signal);
+    const events = await upstream.invokeModelStream(body);
     const door = streamDoor<InvokeStreamChunk>(createInvokeStreamTranslator({ model: req.model }), inputEstimate);
     return c.body(relayStream(deps, { events, door, draft, signal }), 200, SSE_HEADERS);
   }
-  const res = await deps.bedrock.invokeModel(model.bedrockModelId, body, signal);
+  const res = await upstream.invokeModel(body);
   const out = fromInvokeResponse(res.body, res.headers ?? new Headers(), { model: req.model, id: `msg_${randomId(24)}` });
   draft.usage = out.usage;
   draft.stopReason = out.stopReason;
@@ -100,13 +103,15 @@ async function converseMessage(c: Context<AppEnv>, deps: Deps, req: MessagesRequ
   const inputEstimate = estimateMessagesInput(req);
   draft.inputEstimate = inputEstimate;
   await admit(c, deps, { model, inputTokens: inputEstimate, maxOutputTokens: req.max_tokens });
+  // Retries and fallback over the model's targets before the first byte (routing/).
+  const upstream = routeBedrock(deps, draft, model.targets, signal);
   const meta = { id: `msg_${randomId(24)}`, model: req.model, stopSequences: req.stop_sequences };
   if (draft.stream) {
-    const events = await deps.bedrock.converseStream(model.bedrockModelId, body, signal);
+    const events = await upstream.converseStream(body);
     const door = streamDoor<ConverseStreamEvent>(createConverseStreamTranslator({ ...meta, inputEstimate }), inputEstimate);
     return c.body(relayStream(deps, { events, door, draft, signal }), 200, SSE_HEADERS);
   }
-  const res = await deps.bedrock.converse(model.bedrockModelId, body, signal);
+  const res = await upstream.converse(body);
   const out = fromConverseResponse(res, meta);
   draft.usage = out.usage;
   draft.stopReason = out.stopReason;

@@ -1,6 +1,7 @@
 /**
  * `npm run demo`: the gateway on 127.0.0.1:8080 with embedded PGlite (./data) and the built-in Bedrock
- * simulator as upstream, plus a demo key kept in data/demo-key (mode 0600) and reused on later runs.
+ * simulator as upstream, plus a demo key kept in data/demo-key (mode 0600) and reused on later runs, and the admin
+ * console with a demo admin token (data/admin-token, or ADMIN_TOKEN) and a week of sample usage to look at.
  */
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -8,13 +9,17 @@ import { SIM_CREDENTIALS, startSimulator } from "../../../sim/server";
 import { hashApiKey } from "../../auth/api-key";
 import { createKey, findKeyByHash } from "../../db/keys";
 import type { Db } from "../../db/client";
+import { randomId } from "../../deps";
 import { bootOrExit, configOrExit } from "./boot";
+import { seedSampleUsage } from "./demo-sample";
 import { createNodeFetch } from "./http-fetch";
 import { serveOnNode } from "./serve";
 
 const DEMO_USER = "demo@example.com";
 
 const sim = await startSimulator({ port: Number(process.env.SIM_PORT ?? 0), credentials: [SIM_CREDENTIALS] });
+const adminToken =
+  process.env.ADMIN_TOKEN || (await demoSecret(path.join(process.env.DATA_DIR ?? "./data", "admin-token"), () => `demo-admin-${randomId(32)}`));
 const config = configOrExit({
   LOG_LEVEL: "warn",
   ...process.env,
@@ -26,9 +31,11 @@ const config = configOrExit({
   AWS_SECRET_ACCESS_KEY: SIM_CREDENTIALS.secretAccessKey,
   AWS_SESSION_TOKEN: "",
   AWS_REGION: "us-east-1",
+  ADMIN_TOKEN: adminToken,
 });
 const gw = await bootOrExit(config, { fetch: createNodeFetch() });
 const key = await demoKey(gw.database.db, config.DATA_DIR);
+const sampled = await seedSampleUsage(gw.database.db, Date.now());
 const { url, stop } = await serveOnNode(gw, config.PORT, config.HOST);
 process.once("SIGINT", () => void sim.close());
 process.once("SIGTERM", () => void sim.close());
@@ -52,6 +59,10 @@ Point any OpenAI client at it:
   OPENAI_BASE_URL=${base}
   OPENAI_API_KEY=${key}
 
+Admin console: ${url}/admin
+  admin token (also in ${path.join(config.DATA_DIR, "admin-token")}): ${adminToken}
+  ${sampled ? "added" : "shows"} a week of SAMPLE usage (teams sample-*, users @sample.example, keys named "sample data")
+
 Press Ctrl+C to stop.
 `);
 
@@ -69,4 +80,19 @@ async function demoKey(db: Db, dataDir: string): Promise<string> {
   await writeFile(file, `${created.key}\n`, { mode: 0o600 });
   await chmod(file, 0o600);
   return created.key;
+}
+
+/** A secret kept in a file only its owner can read, made once and reused by later runs. */
+async function demoSecret(file: string, make: () => string): Promise<string> {
+  try {
+    const existing = (await readFile(file, "utf8")).trim();
+    if (existing.length >= 16) return existing;
+  } catch {
+    // Not made yet.
+  }
+  const secret = make();
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, `${secret}\n`, { mode: 0o600 });
+  await chmod(file, 0o600);
+  return secret;
 }

@@ -199,6 +199,25 @@ describe("POST /v1/messages, Claude over InvokeModel", () => {
     expect(res.response.headers.get("x-gateway-warning")).toContain("service_tier");
   });
 
+  it("falls back to the model's next target when Bedrock throttles before the first byte, plain and streamed", async () => {
+    const k = await h.newKey("anth-fallback");
+    const c = client(k.key);
+    const nonce = Math.random().toString(36).slice(2, 8);
+    const plain = await c.messages.create({
+      model: "claude-sonnet-4-5",
+      max_tokens: 64,
+      messages: [{ role: "user", content: `[sim:fail-first=1:ThrottlingException:${nonce}a] hi` }],
+    });
+    expect(plain.content[0]).toMatchObject({ type: "text", text: "You said: hi" });
+    const streamed = await c.messages
+      .stream({ model: "claude-sonnet-4-5", max_tokens: 64, messages: [{ role: "user", content: `[sim:fail-first=1:ThrottlingException:${nonce}b] hi` }] })
+      .finalMessage();
+    expect(streamed.content[0]).toMatchObject({ type: "text", text: "You said: hi" });
+    const rows = await rowsOf(k.id);
+    expect(rows).toHaveLength(2);
+    for (const r of rows) expect(r).toMatchObject({ status: "ok", attempts: 2, bedrockModelId: "global.anthropic.claude-sonnet-4-5-20250929-v1:0" });
+  });
+
   it("ends a stream Bedrock cut short with an Anthropic error event and an error row", async () => {
     const k = await h.newKey("anth-cut");
     const err = await client(k.key)

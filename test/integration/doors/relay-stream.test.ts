@@ -6,6 +6,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type Simulator } from "../../../sim/server";
 import { usageEvents } from "../../../src/db/schema";
+import { relayStream } from "../../../src/gateway/relay-stream";
 import { createNodeFetch } from "../../../src/runtimes/node/http-fetch";
 import { openTestPostgres, type TestDb } from "../../support/db";
 import { createHarness, type Harness } from "../faults/app-harness";
@@ -86,5 +87,53 @@ describe("relayed stream ends", () => {
     expect(streamEnds(requestId)).toEqual([expect.objectContaining({ msg: "stream ended", end, status, ...(code ? { code } : {}) })]);
     const row = await rowOf(requestId);
     expect(row).toMatchObject({ httpStatus: status, status: end === "done" ? "ok" : "error", errorCode: code ?? null });
+  });
+});
+
+describe("relayStream keep-alive", () => {
+  it("sends the door's keep-alive text while the upstream is silent, without losing the pending event", async () => {
+    const rows: unknown[] = [];
+    const draft = {
+      requestId: "req_keepalive",
+      startedAt: Date.now(),
+      ttftMs: null,
+      deferred: false,
+      settled: false,
+      usage: null,
+      estimated: false,
+      stopReason: null,
+      scope: { usageWriter: { write: (row: unknown) => rows.push(row) } },
+    } as unknown as Parameters<typeof relayStream>[1]["draft"];
+    let release: (() => void) | undefined;
+    const events = new ReadableStream<string>({
+      async pull(controller) {
+        await new Promise<void>((r) => (release = r));
+        controller.enqueue("late");
+        controller.close();
+      },
+    });
+    const body = relayStream(h.deps, {
+      events,
+      draft,
+      signal: new AbortController().signal,
+      door: {
+        push: (e: string) => [e],
+        finish: () => [],
+        encode: (items) => items.map((i) => `data: ${i}\n\n`).join(""),
+        errorEvent: () => "error\n\n",
+        hasContent: () => true,
+        keepAlive: { everyMs: 30, text: ": ping\n\n" },
+        beforeSettle: (d) => void (d.usage = { inputTokens: 1, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0 }),
+      },
+    });
+    const reader = body.pipeThrough(new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>).getReader();
+    expect((await reader.read()).value).toBe(": ping\n\n");
+    expect((await reader.read()).value).toBe(": ping\n\n");
+    release!();
+    let rest = "";
+    for (let r = await reader.read(); !r.done; r = await reader.read()) rest += r.value;
+    expect(rest.replaceAll(": ping\n\n", "")).toBe("data: late\n\n");
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ status: "ok", httpStatus: 200 });
   });
 });
