@@ -91,7 +91,7 @@ describe("InvokeModel embeddings", () => {
     ["amazon.titan-embed-text-v2:0", { inputText: "x", dimensions: 300 }, /#\/dimensions: 300 is not a valid enum value/],
     ["amazon.titan-embed-text-v2:0", { text: "x" }, /extraneous key \[text\] is not permitted/],
     ["cohere.embed-english-v3", { texts: ["x"] }, /required key \[input_type\] not found/],
-    [SONNET, { inputText: "x" }, /embedding models only/],
+    ["us.amazon.nova-lite-v1:0", { inputText: "x" }, /Claude models only/],
   ])("%s rejects %j", async (modelId, body, message) => {
     const err = await invoke(modelId, body).catch((e) => e);
     expect(err.name).toBe("ValidationException");
