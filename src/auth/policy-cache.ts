@@ -28,16 +28,3 @@ export function cachedPolicyLookup(
   };
   return Object.assign(lookup, { clear: () => entries.clear() });
 }
-
-type Invalidatable = { clear?: () => void; forget?: (hash: string) => void };
-
-/** Drops one key from a key cache that supports it, else the whole cache. */
-export function forgetKey(cache: unknown, hash: string): void {
-  const c = cache as Invalidatable;
-  if (c.forget) c.forget(hash);
-  else c.clear?.();
-}
-
-export function clearKeys(cache: unknown): void {
-  (cache as Invalidatable).clear?.();
-}

@@ -1,38 +1,13 @@
 // Flag values: dates, durations, money, limits, names. Pure; every error is a one-line UsageError (exit code 2)
 // that names the flag and the value it got.
 import { parseMicros } from "../usage/cost";
+import { parseDuration, parseIsoInstant as parseIsoDate } from "../report/query";
 import { UsageError } from "./format";
-
-const DURATION = /^(\d{1,9})(s|m|h|d)$/;
-const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-// ISO 8601 as the CLI accepts it: a date, optionally a time (T or a space), optionally an offset.
-const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
 
 const DATE_HINT = "an ISO date or time (2026-01-31, 2026-01-31T12:00:00Z) or a duration (30s, 90m, 12h, 30d)";
 
-/** Milliseconds of a duration such as `30s`, `90m`, `12h`, `30d`; null when the text is not one. */
-export function parseDuration(text: string): number | null {
-  const m = DURATION.exec(text.trim().toLowerCase());
-  return m ? Number(m[1]) * UNIT_MS[m[2]] : null;
-}
-
-/**
- * An ISO date or time. Without an offset it is UTC (JavaScript would read a date-time without one as local time),
- * and a day that does not exist (2026-02-30) is refused rather than rolled over into the next month.
- */
-export function parseIsoDate(text: string): Date | null {
-  const m = ISO.exec(text.trim());
-  if (!m) return null;
-  const [, y, mo, d, h, mi, , offset] = m;
-  let iso = text.trim().replace(" ", "T");
-  if (h !== undefined && offset === undefined) iso += "Z";
-  const at = new Date(iso);
-  if (Number.isNaN(at.getTime())) return null;
-  const day = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
-  if (day.getUTCFullYear() !== Number(y) || day.getUTCMonth() !== Number(mo) - 1 || day.getUTCDate() !== Number(d)) return null;
-  if (h !== undefined && (Number(h) > 23 || Number(mi) > 59)) return null;
-  return at;
-}
+// The same parsing as the report's query words (the console, GET /admin/usage), so the CLI and they agree.
+export { parseDuration, parseIsoInstant as parseIsoDate } from "../report/query";
 
 function instant(value: string, flag: string, now: number, direction: 1 | -1): Date {
   const ms = parseDuration(value);

@@ -9,17 +9,7 @@ import { models, type PriceRow, type TargetRow } from "./schema";
 /** Every row of the model catalogue, in alias order. */
 export async function listModelRows(db: Db): Promise<ModelRowInput[]> {
   const rows = await db.select().from(models).orderBy(asc(models.alias));
-  return rows.map((r) => ({
-    alias: r.alias,
-    aliases: r.aliases,
-    kind: r.kind,
-    targets: r.targets,
-    price: r.price ?? null,
-    longContext: r.longContext ?? null,
-    capabilities: r.capabilities,
-    enabled: r.enabled,
-    source: r.source,
-  }));
+  return rows.map(inputFromRow);
 }
 
 /**

@@ -15,6 +15,12 @@ const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,
 // Deliberately simple, as the CLI's: one @, no spaces, a dot in the domain.
 const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
 
+/** Milliseconds of a duration such as `30s`, `90m`, `12h`, `30d`; null when the text is not one. */
+export function parseDuration(text: string): number | null {
+  const m = DURATION.exec(text.trim().toLowerCase());
+  return m ? Number(m[1]) * UNIT_MS[m[2]!]! : null;
+}
+
 /** An ISO date or time (UTC without an offset); null for text that is not one or a day that does not exist. */
 export function parseIsoInstant(text: string): Date | null {
   const m = ISO.exec(text.trim());
@@ -33,8 +39,8 @@ export function parseIsoInstant(text: string): Date | null {
 
 /** A `since`/`until` word: a duration back from `now`, or an ISO date or time. */
 export function parseReportInstant(text: string, now: number): Date | null {
-  const m = DURATION.exec(text.trim().toLowerCase());
-  if (m) return new Date(now - Number(m[1]) * UNIT_MS[m[2]]);
+  const ms = parseDuration(text);
+  if (ms !== null) return new Date(now - ms);
   return parseIsoInstant(text);
 }
 
