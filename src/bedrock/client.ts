@@ -11,6 +11,7 @@ import type { Logger } from "../logger";
 import { AttemptError, classifyBedrockError, classifyGatewayError } from "../routing/classify";
 import { mapBedrockErrorType } from "./error-map";
 import { createEventStreamDecoder, type DecodedItem, INVOKE_EVENT_TYPES } from "./event-stream";
+import { amzDate, createSigV4Signer, type SyncCrypto } from "./sigv4";
 import type { ConverseRequest, ConverseResponse, ConverseStreamEvent } from "./converse-types";
 
 /** Where one attempt goes and how long its phases may take; unset fields take the client's defaults. */
@@ -99,6 +100,11 @@ export type BedrockClientOptions = {
   connectTimeoutMs?: number;
   /** Longest gap between stream chunks. */
   idleTimeoutMs: number;
+  /**
+   * Synchronous SHA-256 and HMAC from the runtime (node:crypto): requests are then signed without Web Crypto's
+   * promise round trips and without building a Request just to sign it. Absent (Workers): aws4fetch signs.
+   */
+  syncCrypto?: SyncCrypto;
   /** @deprecated Ignored: the client makes one attempt per call; retries and fallback live in src/routing. */
   retries?: number;
   /** @deprecated Ignored, like retries. */
@@ -116,11 +122,35 @@ export function createBedrockClient(opts: BedrockClientOptions): BedrockClient {
     opts.runtimeEndpointFor ??
     ((region: string) => (opts.runtimeEndpoint === defaultEndpoint ? `https://bedrock-runtime.${region}.amazonaws.com` : opts.runtimeEndpoint));
 
-  async function awsClient(): Promise<AwsClient> {
+  const signSync = opts.syncCrypto ? createSigV4Signer(opts.syncCrypto) : null;
+
+  async function credentials(): Promise<AwsCredentials> {
     const c = await opts.credentials();
     if (!c.accessKeyId || !c.secretAccessKey) {
       throw GatewayError.upstream("The gateway has no AWS credentials configured.", "upstream_auth_failed");
     }
+    return c;
+  }
+
+  /** The signed request as fetch's arguments. */
+  async function signed(
+    url: string,
+    region: string,
+    method: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+  ): Promise<[RequestInfo, RequestInit]> {
+    if (signSync) {
+      const c = await credentials();
+      const signedHeaders = signSync({ method, url: new URL(url), headers, body, credentials: c, region, service: "bedrock", datetime: amzDate(Date.now()) });
+      return [url, { method, headers: signedHeaders, body }];
+    }
+    const request = await (await awsClient()).sign(url, { method, headers, body, aws: { region } });
+    return [request, {}];
+  }
+
+  async function awsClient(): Promise<AwsClient> {
+    const c = await credentials();
     const key = `${c.accessKeyId}\0${c.secretAccessKey}\0${c.sessionToken ?? ""}`;
     // One AwsClient per identity: it caches the derived signing key per day and region.
     if (!signer || signer.key !== key) {
@@ -144,17 +174,16 @@ export function createBedrockClient(opts: BedrockClientOptions): BedrockClient {
     limits: Limits,
     stream: boolean,
   ): Promise<{ res: Response; timers: AttemptTimers }> {
-    const aws = await awsClient();
     const headers: Record<string, string> = { accept: init.accept };
     if (init.body !== undefined) headers["content-type"] = "application/json";
     if (init.headers) Object.assign(headers, init.headers);
-    const request = await aws.sign(url, { method: init.method, headers, body: init.body, aws: { region } });
+    const [input, requestInit] = await signed(url, region, init.method, headers, init.body);
     // Converse and InvokeModel send their headers only with the finished answer, so only a stream's headers
     // tell that Bedrock accepted the request; there the first-byte limit alone applies.
     const timers = attemptTimers(signal, stream ? limits.connectMs : null, limits.firstByteMs);
     let res: Response;
     try {
-      res = await opts.fetch(request, { signal: timers.signal });
+      res = await opts.fetch(input, { ...requestInit, signal: timers.signal });
     } catch (err) {
       timers.clear();
       if (signal?.aborted) throw abortedError(signal);

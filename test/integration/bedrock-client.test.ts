@@ -1,3 +1,4 @@
+import { createHash, createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SIM_CREDENTIALS, startSimulator, type Simulator } from "../../sim/server";
 import { createBedrockClient, type BedrockClientOptions } from "../../src/bedrock/client";
@@ -190,5 +191,28 @@ describe("Bedrock client against the simulator", () => {
     const c = client();
     expect((await c.listFoundationModels()).length).toBeGreaterThan(0);
     expect((await c.listInferenceProfiles()).some((p) => p.inferenceProfileId.startsWith("us."))).toBe(true);
+  });
+});
+
+describe("Bedrock client signing with the runtime's synchronous hashes", () => {
+  const syncCrypto = {
+    sha256Hex: (d: string) => createHash("sha256").update(d).digest("hex"),
+    hmacSha256: (k: string | Uint8Array, d: string) => createHmac("sha256", k).update(d).digest(),
+    hmacSha256Hex: (k: Uint8Array, d: string) => createHmac("sha256", k).update(d).digest("hex"),
+  };
+
+  it("passes SigV4 verification for model ids with colons, ARNs, streams and another region", async () => {
+    const arn = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0";
+    for (const id of [MODEL, arn]) expect((await client({ syncCrypto }).converse(id, ask("hi"))).stopReason).toBe("end_turn");
+    const events = await drain(await client({ syncCrypto }).converseStream(MODEL, ask("stream me [sim:words=12]"), undefined, { region: "us-west-2" }));
+    expect(events.at(-1)!.type).toBe("metadata");
+    const log = sim.requests().slice(-3);
+    expect(log.map((e) => e.status)).toEqual([200, 200, 200]);
+    expect(log.at(-1)!.region).toBe("us-west-2");
+  });
+
+  it("is refused by the simulator when the secret is wrong", async () => {
+    const err = await rejection(client({ syncCrypto, credentials: async () => ({ ...SIM_CREDENTIALS, secretAccessKey: "wrong" }) }).converse(MODEL, ask("hi")));
+    expect(err.code).toBe("upstream_auth_failed");
   });
 });

@@ -2,7 +2,7 @@
  * Builds the gateway for long-lived servers (Node and Bun): config from the environment, the database
  * (Postgres or embedded PGlite), migrations under an advisory lock, the Bedrock client and the app.
  */
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { createApp } from "../../app";
 import { createBedrockClient } from "../../bedrock/client";
@@ -141,6 +141,7 @@ export async function bootGateway(config: Config, opts: { logger?: Logger; fetch
     controlEndpoint: bedrockControlEndpoint(config),
     credentials,
     fetch: opts.fetch ?? globalThis.fetch,
+    syncCrypto: nodeSyncCrypto,
     logger,
     timeoutMs: config.UPSTREAM_TIMEOUT_MS,
     idleTimeoutMs: config.STREAM_IDLE_TIMEOUT_MS,
@@ -188,6 +189,13 @@ export async function bootGateway(config: Config, opts: { logger?: Logger; fetch
   };
   return { app: createApp(deps), deps, config, logger, database, pending };
 }
+
+/** SigV4's hashes done in place: Web Crypto would add four promise round trips (and key imports) per request. */
+const nodeSyncCrypto = {
+  sha256Hex: (data: string) => createHash("sha256").update(data).digest("hex"),
+  hmacSha256: (key: string | Uint8Array, data: string) => createHmac("sha256", key).update(data).digest(),
+  hmacSha256Hex: (key: Uint8Array, data: string) => createHmac("sha256", key).update(data).digest("hex"),
+};
 
 /**
  * The connection's peer address: @hono/node-server passes the Node request as `env.incoming`; the Bun server
