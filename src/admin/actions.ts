@@ -1,13 +1,14 @@
 // The console's changes, each through the same db function as the CLI's command (createKey, updateKey, rotateKey,
-// revokeKey, setModelEnabled), so each writes its audit_log row, with the console session as the actor, and its
+// revokeKey, setModel, setModelEnabled), so each writes its audit_log row, with the console session as the actor, and its
 // change notice. Pages and the JSON API both call these.
 import type { Db } from "../db/client";
 import { AdminError } from "../db/audit";
 import { AmbiguousKeyError, type CreatedKey, createKey, revokeKey, rotateKey, updateKey } from "../db/keys";
-import { setModelEnabled } from "../db/models";
+import { findModelRow, setModel, setModelEnabled } from "../db/models";
 import type { Clock } from "../deps";
 import { GatewayError } from "../errors";
 import { type Parsed, parseGrace, parseKeyUpdate, parseNewKey } from "./forms";
+import { modelChangeFromFields } from "./model-form";
 
 const invalid = (param: string, message: string) => GatewayError.invalidRequest(param, message, "invalid_field");
 const keyNotFound = (id: string) => GatewayError.notFound(`No key ${id}.`, "key_not_found", "id");
@@ -55,9 +56,19 @@ export async function revokeKeyAction(ctx: ActionContext, id: string) {
   return r;
 }
 
+const modelNotFound = (alias: string) => GatewayError.notFound(`No model ${alias}.`, "model_not_found", "alias");
+
+/** Other names and prices of an existing model, as `models set ALIAS --alias … --input … --target-price …`. */
+export async function setModelAction(ctx: ActionContext, alias: string, fields: Record<string, unknown>) {
+  const current = await findModelRow(ctx.db, alias);
+  if (!current) throw modelNotFound(alias);
+  const change = parsedOrThrow(modelChangeFromFields(alias, fields, current.targets));
+  return asAdminChange(() => setModel(ctx.db, change, ctx.clock, ctx.actor));
+}
+
 export async function setModelEnabledAction(ctx: ActionContext, alias: string, enabled: boolean) {
   const r = await setModelEnabled(ctx.db, alias, enabled, ctx.clock, ctx.actor);
-  if (!r) throw GatewayError.notFound(`No model ${alias}.`, "model_not_found", "alias");
+  if (!r) throw modelNotFound(alias);
   return r;
 }
 

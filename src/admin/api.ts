@@ -2,13 +2,15 @@
 // with its CSRF token on changes. Errors are OpenAI-shaped JSON, like the rest of the gateway's API.
 import type { Context, Hono } from "hono";
 import type { CreatedKey } from "../db/keys";
+import type { PriceRow } from "../db/schema";
 import { usageReport } from "../db/report";
 import type { Deps } from "../deps";
 import { GatewayError } from "../errors";
 import { reportCsv, reportJson } from "../report/format";
 import { parseReportQuery } from "../report/query";
 import { formatMicros } from "../usage/cost";
-import { createKeyAction, openAIEnv, revokeKeyAction, rotateKeyAction, setModelEnabledAction, updateKeyAction } from "./actions";
+import { changesJson, modelJson } from "../cli/shapes";
+import { createKeyAction, openAIEnv, revokeKeyAction, rotateKeyAction, setModelAction, setModelEnabledAction, updateKeyAction } from "./actions";
 import { type AdminEnv, readForm } from "./auth";
 import { requestOrigin } from "./cookie-policy";
 import { STACKS, budgetJson, budgetsView, keyJson, keysView, modelsView, monthSummary, spendView, type Stack } from "./data";
@@ -18,6 +20,8 @@ import { REQUEST_STATUSES, type RequestFilter, latestRequests } from "./requests
 type C = Context<AdminEnv>;
 
 const usd = (m: number | null | undefined) => (m == null ? null : formatMicros(m));
+const priceUsd = (p: PriceRow | null | undefined) =>
+  p ? { input: usd(p.input), output: usd(p.output), cache_read: usd(p.cacheRead), cache_write: usd(p.cacheWrite) } : null;
 
 /** The base URL a new key is used with: PUBLIC_URL, else the origin the admin's browser used. */
 export function publicBaseUrl(c: C, deps: Deps): string {
@@ -149,17 +153,17 @@ export function registerAdminApi(api: Hono<AdminEnv>, deps: Deps): void {
         aliases: m.aliases,
         kind: m.kind,
         enabled: m.enabled,
-        targets: m.targets.map((t) => ({ model_id: t.modelId, region: t.region ?? null })),
-        price_per_million_usd: m.price && {
-          input: usd(m.price.input),
-          output: usd(m.price.output),
-          cache_read: usd(m.price.cacheRead),
-          cache_write: usd(m.price.cacheWrite),
-        },
+        targets: m.targets.map((t) => ({ model_id: t.modelId, region: t.region ?? null, price_per_million_usd: priceUsd(t.price) })),
+        price_per_million_usd: priceUsd(m.price),
         source: m.source ?? null,
       })),
     ),
   );
+  // The fields of the console's model form (aliases, input, output, cache_read, cache_write, target_N, target_N_input…).
+  api.post("/models/:alias", async (c) => {
+    const r = await setModelAction(actionCtx(c, deps), c.req.param("alias"), await fieldsOf(c));
+    return c.json({ ...modelJson(r.record), changes: changesJson(r.changes) });
+  });
   for (const [verb, enabled] of [
     ["enable", true],
     ["disable", false],

@@ -4,13 +4,16 @@ import { findKeyById } from "../db/keys";
 import type { Deps } from "../deps";
 import { GatewayError } from "../errors";
 import { parseReportQuery } from "../report/query";
-import { createKeyAction, openAIEnv, revokeKeyAction, rotateKeyAction, setModelEnabledAction, updateKeyAction } from "./actions";
+import { findModelRow } from "../db/models";
+import { describeChanges } from "../cli/commands/describe";
+import { createKeyAction, openAIEnv, revokeKeyAction, rotateKeyAction, setModelAction, setModelEnabledAction, updateKeyAction } from "./actions";
 import { createdKeyJson, keyFilterOf, publicBaseUrl, requestFilterOf } from "./api";
 import { type AdminEnv, readForm } from "./auth";
 import { STACKS, type SpendQuery, type Stack, TABLE_DIMENSIONS, budgetsView, keysView, modelsView, monthSummary, spendView } from "./data";
 import { budgetsPage } from "./pages/budgets";
 import { createdKeyPage, editKeyPage, keysPage, revokeConfirmPage } from "./pages/keys";
-import { modelsPage } from "./pages/models";
+import { modelFlagsFromFields, modelSetCommand } from "./model-form";
+import { editModelPage, modelsPage } from "./pages/models";
 import { requestsPage } from "./pages/requests";
 import { spendPage } from "./pages/spend";
 import { resolvePeriod } from "./periods";
@@ -114,6 +117,28 @@ export function registerPages(app: Hono<AdminEnv>, deps: Deps): void {
     const alias = c.req.query("model") ?? "";
     const message = done === "enabled" || done === "disabled" ? `${alias} is ${done}.` : undefined;
     return c.html(modelsPage(c.get("admin"), await modelsView(c.get("scope").db), message));
+  });
+  const modelOr404 = async (c: C) => {
+    const m = await findModelRow(c.get("scope").db, c.req.param("alias") ?? "");
+    if (!m) throw GatewayError.notFound("No such model.", "model_not_found");
+    return m;
+  };
+  app.get("/models/:alias", async (c) => c.html(editModelPage(c.get("admin"), await modelOr404(c))));
+  app.post("/models/:alias", async (c) => {
+    const m = await modelOr404(c);
+    const form = await readForm(c);
+    try {
+      const r = await setModelAction(actionCtx(c, deps), m.alias, form);
+      const lines = describeChanges(r.changes);
+      const message = lines.length === 0 ? `Nothing to change: ${m.alias} already has these settings.` : `Saved ${m.alias}: ${lines.join("; ")}.`;
+      const flags = modelFlagsFromFields(form, m.targets);
+      const command = lines.length > 0 && flags.ok ? modelSetCommand(m.alias, flags.value) : undefined;
+      return c.html(modelsPage(c.get("admin"), await modelsView(c.get("scope").db), message, command));
+    } catch (err) {
+      const message = fieldError(err);
+      if (message === null) throw err;
+      return c.html(editModelPage(c.get("admin"), m, message, form), 400);
+    }
   });
   for (const [verb, enabled] of [
     ["enable", true],

@@ -28,7 +28,8 @@ Usage:
   bedrock-gateway models list [--json]
   bedrock-gateway models set ALIAS --target BEDROCK_ID[@REGION] [--target ...]
                              [--input PRICE] [--output PRICE] [--cache-read PRICE]
-                             [--cache-write PRICE] [--alias NAME ...] [--kind chat|embedding] [--json]
+                             [--cache-write PRICE] [--target-price BEDROCK_ID[@REGION]=IN,OUT[,CR[,CW]] ...]
+                             [--alias NAME ...] [--kind chat|embedding] [--json]
   bedrock-gateway models enable|disable ALIAS
   bedrock-gateway usage report [--since DATE] [--until DATE] [--by WORD[,WORD]]
                                [--user EMAIL] [--team TEAM] [--format table|csv|json] [--json]
@@ -52,6 +53,7 @@ the same owner, team, name and policy; the old key keeps working for --grace
 models set: prices in USD per million tokens; several --target are the ordered
 fallback list. A new model without --input and --output has an unknown price; an
 existing one keeps its prices unless given. --alias none removes the other names.
+--target-price gives one listed target a price of its own (=none: the model's).
 
 usage report: requests (including those refused by policy), errors, tokens and
 spend. --by is one or two of user, team, key, model, day (team,user; user,model).

@@ -70,6 +70,8 @@ export type ModelChange = {
   /** The other names, replacing the current ones. */
   aliases?: string[];
   kind?: "chat" | "embedding";
+  /** A listed target's own price, replacing the one it has; null removes it (the target then costs the model's price). */
+  targetPrices?: { modelId: string; region?: string; price: PriceRow | null }[];
 };
 
 const MODEL_FIELDS = ["kind", "aliases", "targets", "price", "enabled"] as const;
@@ -111,6 +113,18 @@ function mergeTargets(current: readonly TargetRow[], wanted: ModelChange["target
   });
 }
 
+function applyTargetPrices(alias: string, targets: TargetRow[], wanted: ModelChange["targetPrices"]): TargetRow[] {
+  if (!wanted?.length) return targets;
+  const next = targets.map((t) => ({ ...t }));
+  for (const w of wanted) {
+    const t = next.find((c) => c.modelId === w.modelId && (c.region ?? null) === (w.region ?? null));
+    if (!t) throw new AdminError(`model ${alias} has no target ${w.region ? `${w.modelId}@${w.region}` : w.modelId} (see \`bedrock-gateway models list\`)`);
+    if (w.price) t.price = { ...w.price };
+    else delete t.price;
+  }
+  return next;
+}
+
 /**
  * Adds a model or changes one (`models set`). A new model needs a target; its price stays unknown (null) unless
  * both input and output prices are given. Refuses names another model already answers to.
@@ -132,14 +146,15 @@ export async function setModel(
     const next = {
       kind: change.kind ?? cur?.kind ?? "chat",
       aliases,
-      targets: mergeTargets(cur?.targets ?? [], change.targets),
+      targets: applyTargetPrices(change.alias, mergeTargets(cur?.targets ?? [], change.targets), change.targetPrices),
       price,
       enabled: cur?.enabled ?? true,
     };
     const changes = changesBetween(cur ?? {}, next, MODEL_FIELDS);
     if (cur && Object.keys(changes).length === 0) return { record: cur, created: false, changes };
     // The source says where a price comes from: an admin's price is theirs, dated like the seed's.
-    const source = !cur || changes.price ? `${actor} (${at.toISOString().slice(0, 10)})` : cur.source;
+    const priced = changes.price || (change.targetPrices?.length && changes.targets);
+    const source = !cur || priced ? `${actor} (${at.toISOString().slice(0, 10)})` : cur.source;
     const values = { ...next, source, updatedAt: at };
     const [written] = cur
       ? await tx.update(models).set(values).where(eq(models.alias, change.alias)).returning()
@@ -180,6 +195,12 @@ export async function setModelEnabled(
     await recordChange(tx, { actor, action: enabled ? "model.enable" : "model.disable", target: `model:${alias}`, details: {}, at }, { kind: "models" });
     return { record: inputFromRow(written), changed: true };
   });
+}
+
+/** The catalogue row with this alias, or null. */
+export async function findModelRow(db: Db, alias: string): Promise<ModelRowInput | null> {
+  const [row] = await db.select().from(models).where(eq(models.alias, alias)).limit(1);
+  return row ? inputFromRow(row) : null;
 }
 
 /** The alias of the model that has `name` among its other names (for a helpful "did you mean"). */

@@ -1,6 +1,6 @@
 // Human-readable policy and change lines for the CLI's plain output. Pure.
 import type { Changes } from "../../db/audit";
-import type { PriceRow } from "../../db/schema";
+import type { PriceRow, TargetRow } from "../../db/schema";
 import type { Policy } from "../../policy/limits";
 import { formatMicros } from "../../usage/cost";
 import { formatDate } from "../format";
@@ -40,7 +40,7 @@ function describeValue(field: string, v: unknown): string {
   if (field.endsWith("Micros") && typeof v === "number") return `USD ${formatMicros(v)}`;
   if (v instanceof Date) return formatDate(v);
   if (field === "price") return describePrice(v as PriceRow);
-  if (field === "targets") return (v as { modelId: string; region?: string }[]).map(describeTarget).join(", ");
+  if (field === "targets") return (v as TargetRow[]).map((t) => (t.price ? `${describeTarget(t)} (${describePrice(t.price)})` : describeTarget(t))).join(", ");
   if (Array.isArray(v)) return v.length === 0 ? "none" : v.join(", ");
   return String(v);
 }

@@ -1,11 +1,13 @@
-import { aliasOfName, listModelRows, setModel, setModelEnabled, type ModelChange } from "../../db/models";
+import { aliasOfName, listModelRows, setModel, setModelEnabled } from "../../db/models";
 import { formatMicros } from "../../usage/cost";
-import { type FlagSpec, type FlagValues, parseFlags, pickSubcommand } from "../args";
+import { parseFlags, pickSubcommand } from "../args";
 import { printJson, withDatabase, type CliContext } from "../context";
 import { UsageError, cell, table } from "../format";
 import { changesJson, modelJson } from "../shapes";
+import { MODEL_SET_FLAGS, modelChangeFromFlags } from "../model-flags";
 import { describeChanges, describePrice, describeTarget } from "./describe";
-import { isNone, parseUsd } from "../values";
+
+export { modelChangeFromFlags, parseTarget, parseTargetPrice } from "../model-flags";
 
 const SUBCOMMANDS = ["list", "set", "enable", "disable"] as const;
 
@@ -54,61 +56,8 @@ async function listCommand(args: string[], ctx: CliContext): Promise<number> {
   });
 }
 
-const SET_FLAGS = {
-  target: "multiple",
-  input: "string",
-  output: "string",
-  "cache-read": "string",
-  "cache-write": "string",
-  alias: "multiple",
-  kind: "string",
-  json: "boolean",
-} satisfies FlagSpec;
-
-// Bedrock model ids, inference profile ids and ARNs; the region after `@` is an AWS Region code.
-const MODEL_ID = /^[A-Za-z0-9._:/-]{1,256}$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
-const NAME = /^[A-Za-z0-9._:/-]{1,200}$/;
-
-/** `BEDROCK_ID` or `BEDROCK_ID@REGION`. */
-export function parseTarget(value: string): { modelId: string; region?: string } {
-  const v = value.trim();
-  const at = v.lastIndexOf("@");
-  const modelId = at === -1 ? v : v.slice(0, at);
-  const region = at === -1 ? undefined : v.slice(at + 1);
-  if (!MODEL_ID.test(modelId) || (region !== undefined && !REGION.test(region))) {
-    throw new UsageError(`--target must be a Bedrock model id, optionally with @REGION (us.anthropic.claude-sonnet-4-6@us-east-1) (got "${value}")`);
-  }
-  return region ? { modelId, region } : { modelId };
-}
-
-/** The change `models set` asks for, from its flags. Pure. */
-export function modelChangeFromFlags(alias: string, values: FlagValues<typeof SET_FLAGS>): ModelChange {
-  if (!NAME.test(alias)) throw new UsageError(`ALIAS must be a model name of letters, digits and . _ : / - (got "${alias}")`);
-  const change: ModelChange = { alias };
-  if (values.target) change.targets = values.target.map(parseTarget);
-  const price: NonNullable<ModelChange["price"]> = {};
-  if (values.input !== undefined) price.input = parseUsd(values.input, "--input");
-  if (values.output !== undefined) price.output = parseUsd(values.output, "--output");
-  // A cache rate can be removed (`none`): such tokens are then charged at the input rate.
-  if (values["cache-read"] !== undefined) price.cacheRead = isNone(values["cache-read"]) ? null : parseUsd(values["cache-read"], "--cache-read");
-  if (values["cache-write"] !== undefined) price.cacheWrite = isNone(values["cache-write"]) ? null : parseUsd(values["cache-write"], "--cache-write");
-  if (Object.keys(price).length > 0) change.price = price;
-  if (values.alias) {
-    const names = values.alias.length === 1 && isNone(values.alias[0]) ? [] : values.alias.flatMap((a) => a.split(",")).map((a) => a.trim());
-    const bad = names.find((n) => !NAME.test(n));
-    if (bad !== undefined) throw new UsageError(`--alias must be a model name of letters, digits and . _ : / - (got "${bad}")`);
-    change.aliases = names;
-  }
-  if (values.kind !== undefined) {
-    if (values.kind !== "chat" && values.kind !== "embedding") throw new UsageError(`--kind must be chat or embedding (got "${values.kind}")`);
-    change.kind = values.kind;
-  }
-  return change;
-}
-
 async function setCommand(args: string[], ctx: CliContext): Promise<number> {
-  const { values, positionals } = parseFlags(args, SET_FLAGS, 1);
+  const { values, positionals } = parseFlags(args, MODEL_SET_FLAGS, 1);
   if (positionals[0] === undefined) throw new UsageError("models set needs an ALIAS (the name clients send as `model`)");
   const change = modelChangeFromFlags(positionals[0].trim(), values);
   return withDatabase(ctx, async ({ database }) => {
