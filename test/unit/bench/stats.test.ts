@@ -87,4 +87,9 @@ describe("bench/stats.mjs", () => {
     expect(v[1]!.verdict).toBe("not measured");
     expect(v[4]!.verdict).toBe("not measured");
   });
+
+  it("an RSS that fell while the streams opened is not a measurement", () => {
+    const v = judgeTargets({ held: { kibPerStream: -12, opened: 1000, count: 1000, errors: 0 } });
+    expect(v[3]!.verdict).toBe("not measured");
+  });
 });
