@@ -13,9 +13,11 @@ import OpenAI from "openai";
 import { type BrowserContext, type Page, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SIM_CREDENTIALS, type Simulator, startSimulator } from "../../sim/server";
+import { eq } from "drizzle-orm";
 import { createKey } from "../../src/db/keys";
+import { setModel } from "../../src/db/models";
 import { usageReport } from "../../src/db/report";
-import { spendLedger, teams, usageEvents } from "../../src/db/schema";
+import { models, spendLedger, teams, usageEvents } from "../../src/db/schema";
 import { randomId, systemClock } from "../../src/deps";
 import { reportJson } from "../../src/report/format";
 import { openTestPostgres, randomEmail, randomTeam, type TestDb, testDatabaseUrl } from "../support/db";
@@ -44,6 +46,7 @@ describe.skipIf(!hasChromium)("admin console in Chromium", () => {
   const offOrigin: string[] = [];
   const team = randomTeam();
   const users = [randomEmail("ada"), randomEmail("bo"), randomEmail("cy")];
+  const modelAlias = `browser-m-${randomId(8).toLowerCase()}`;
 
   beforeAll(async () => {
     execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: "inherit" });
@@ -63,6 +66,12 @@ describe.skipIf(!hasChromium)("admin console in Chromium", () => {
     };
     [gw, bare] = await Promise.all([startGatewayProcess("node", { ...env, ADMIN_TOKEN }), startGatewayProcess("node", env)]);
     await seed(t, team, users);
+    await setModel(
+      t.db,
+      { alias: modelAlias, targets: [{ modelId: "us.amazon.nova-lite-v1:0" }], price: { input: 60_000, output: 240_000 } },
+      systemClock,
+      "test",
+    );
     profile = mkdtempSync(path.join(tmpdir(), "bgw-chromium-"));
     mkdirSync(ARTIFACTS, { recursive: true });
     context = await chromium.launchPersistentContext(profile, {
@@ -89,6 +98,7 @@ describe.skipIf(!hasChromium)("admin console in Chromium", () => {
   }, 240_000);
 
   afterAll(async () => {
+    await t?.db.delete(models).where(eq(models.alias, modelAlias));
     await context?.close();
     if (profile) rmSync(profile, { recursive: true, force: true });
     await Promise.all([gw?.stop(), bare?.stop()]);
@@ -213,6 +223,36 @@ describe.skipIf(!hasChromium)("admin console in Chromium", () => {
     expect(rows.length).toBeGreaterThan(0);
     expect(await page.content()).not.toContain("hello from the console test");
     await shoot("requests");
+  });
+
+  it("a model's price changed in the console is what the next request through the openai SDK costs", async () => {
+    await page.goto(`${gw.url}/admin/models`);
+    await Promise.all([page.waitForURL(`${gw.url}/admin/models/${modelAlias}`), page.click(`#models tr[data-alias="${modelAlias}"] >> text=Edit`)]);
+    await shoot("model-edit");
+    await page.fill("#edit-model input[name=input]", "1000");
+    await page.fill("#edit-model input[name=output]", "2000.5");
+    await Promise.all([page.waitForURL(`${gw.url}/admin/models/${modelAlias}`), page.click("#edit-model button[type=submit]")]);
+    expect(await page.textContent("[role=status]")).toContain(`Saved ${modelAlias}: price: in 0.060000 / out 0.240000 -> in 1000.000000 / out 2000.500000`);
+    expect(await page.textContent("code.cli")).toContain(
+      `bedrock-gateway models set ${modelAlias} --input 1000 --output 2000.5 --cache-read none --cache-write none`,
+    );
+    const row = await cells("models").then((rows) => rows.find((r) => r[0] === modelAlias));
+    expect(row?.slice(4, 6)).toEqual(["1000.000000", "2000.500000"]);
+
+    const k = await createKey(t.db, { user: randomEmail("pricing"), team: null, name: "price test", actor: "test" }, systemClock);
+    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: k.key, maxRetries: 0, timeout: 20_000 });
+    await client.chat.completions.create({ model: modelAlias, messages: [{ role: "user", content: "what does this cost now" }] });
+    // The usage row is written after the answer: reload until it is there.
+    const requestsOfModel = async () => {
+      await page.goto(`${gw.url}/admin/requests?model=${encodeURIComponent(modelAlias)}`);
+      return cells("requests");
+    };
+    await expect.poll(requestsOfModel, { timeout: 15_000 }).toHaveLength(1);
+    const [r] = await cells("requests");
+    const [input, output] = [r[6], r[7]].map((v) => Number(v.replace(/,/g, "")));
+    const micros = Math.floor((input * 1_000_000_000 + output * 2_000_500_000 + 500_000) / 1_000_000);
+    expect(input).toBeGreaterThan(0);
+    expect(r[9]).toBe(`${Math.floor(micros / 1_000_000)}.${String(micros % 1_000_000).padStart(6, "0")}`);
   });
 
   it("signs out; the session is gone", async () => {
