@@ -1,4 +1,4 @@
-import { type Context, Hono } from "hono";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
@@ -11,6 +11,7 @@ import { cachedPolicyLookup } from "./auth/policy-cache";
 import { DatabaseUnavailableError, withDeadline } from "./db/deadline";
 import { findPolicies as findPoliciesInDb, findPrincipalByHash } from "./db/keys";
 import { authenticate } from "./gateway/authenticate";
+import { concurrencyLimit, createConcurrencyLimiter } from "./gateway/concurrency";
 import { scopeOf, type Deps } from "./deps";
 import { errorShapeFor, type DoorErrorShapes } from "./doors/error-shapes";
 import { GatewayError } from "./errors";
@@ -99,12 +100,19 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     jwt: jwt ? createJwtVerifier({ ...jwt, clock: deps.clock }) : null,
     findPolicies,
   });
-  const limit = bodyLimit({
+  const bodyLimited = bodyLimit({
     maxSize: deps.config.MAX_BODY_BYTES,
     onError: () => {
       throw GatewayError.payloadTooLarge(deps.config.MAX_BODY_BYTES);
     },
   });
+  const concurrencyLimits = { instance: deps.config.MAX_CONCURRENT_REQUESTS, perCaller: deps.config.MAX_CONCURRENT_PER_KEY };
+  const concurrency = concurrencyLimit({ limiter: createConcurrencyLimiter(concurrencyLimits), limits: concurrencyLimits, logger: deps.logger });
+  // Every door, after its usage draft: the concurrency limits (refused at once, never queued), then the body limit.
+  const limit: MiddlewareHandler<AppEnv> = (c, next) =>
+    concurrency(c, async () => {
+      await bodyLimited(c, next);
+    });
   app.use("/v1/*", auth);
   app.use("/v1/chat/completions", usageTracking(deps, "chat.completions"), limit);
   app.use("/v1/embeddings", usageTracking(deps, "embeddings"), limit);

@@ -91,7 +91,9 @@ export function accessLog(opts: AccessLogOptions): MiddlewareHandler<AppEnv> {
     // happens once the runtime reads the body, which starts after this middleware has returned.
     if (usage?.deferred && !usage.settled) {
       guard(logger, facts, () => metrics.streamOpened());
+      const before = usage.onSettled;
       usage.onSettled = () => {
+        before?.();
         guard(logger, facts, () => metrics.streamClosed());
         end();
       };

@@ -2,13 +2,17 @@
  * A minimal `fetch` over node:http(s) with a keep-alive agent, for the Bedrock client on Node. Node's global
  * fetch (undici) costs several times more CPU per call to a nearby upstream; this keeps the hot path lean.
  * It handles what the client sends: a signed Request with a string body, an AbortSignal, a streamed response.
+ *
+ * Over HTTP/1.1 every open Bedrock stream holds a socket of its own, so the pool has no per-host cap by default: a
+ * cap would make the request past it wait, without a word, for an earlier stream to end. How many requests run at
+ * once is bounded where the client can be told, by the gateway's concurrency limit (MAX_CONCURRENT_REQUESTS).
  */
 import http from "node:http";
 import https from "node:https";
 import { Readable } from "node:stream";
 
 export function createNodeFetch(opts: { maxSockets?: number } = {}): typeof fetch {
-  const agentOptions = { keepAlive: true, maxSockets: opts.maxSockets ?? 256, scheduling: "lifo" as const };
+  const agentOptions = { keepAlive: true, maxSockets: opts.maxSockets ?? Number.POSITIVE_INFINITY, maxFreeSockets: 256, scheduling: "lifo" as const };
   const agents = { "http:": new http.Agent(agentOptions), "https:": new https.Agent(agentOptions) };
 
   return async function nodeFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
