@@ -123,11 +123,6 @@ export const ConfigSchema = z.object({
   DB_QUERY_TIMEOUT_MS: int(2_000, 50, 600_000),
   /** Usage rows kept in memory while the database is down (Node, Bun); from this many on, requests get 503. */
   USAGE_QUEUE_MAX: int(100_000, 1),
-  /**
-   * `fail-closed`: no request is served while the database is unreachable past the key cache. `fail-open`: a key
-   * this instance verified before (its last known state) is served during an outage; its usage row is queued.
-   */
-  DB_OUTAGE_POLICY: z.enum(["fail-closed", "fail-open"]).default("fail-closed"),
   /** Requests served at once by one instance (streams included); past it, 503 with `retry-after`. 0: no limit. */
   MAX_CONCURRENT_REQUESTS: int(2_048, 0),
   /** Requests at once per key (a JWT caller: per user); past it, 429. 0: no limit. */
