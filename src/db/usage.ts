@@ -76,7 +76,9 @@ export async function insertUsageBatch(db: Db, rows: readonly UsageRow[]): Promi
   // inserted: a batch retried after an outage (or a row written twice) never settles twice. Spend is added to the
   // ledger of the key, user and team for the UTC day and month of the request; the reservation is released from
   // the subjects it was taken from; a rate window's token count is corrected from the estimate to the real usage.
-  const result = await db.execute(sql`
+  const result = await db.transaction(async (tx) => {
+    await lockForSettlement(tx as unknown as Db, rows);
+    return tx.execute(sql`
     with r as (
       select * from jsonb_to_recordset(${payload}::jsonb) as r(request_id text, key_id text, auth text, user_email text,
         team text, endpoint text, model text, bedrock_model_id text, target_region text, attempts integer, stream boolean,
@@ -122,7 +124,56 @@ export async function insertUsageBatch(db: Db, rows: readonly UsageRow[]): Promi
       returning 1
     )
     select (select count(*) from ledger) as settled, (select count(*) from rates) as rated, 1 as one from ins`);
+  });
   return rowsOf(result).length;
+}
+
+/** The rows a batch's settlement will change: each subject's rate windows and ledger periods. */
+export function settlementLocks(rows: readonly UsageRow[]): { subject: string; windows: number[]; periods: string[] }[] {
+  const bySubject = new Map<string, { windows: Set<number>; periods: Set<string> }>();
+  const entry = (subject: string) => {
+    let e = bySubject.get(subject);
+    if (!e) bySubject.set(subject, (e = { windows: new Set(), periods: new Set() }));
+    return e;
+  };
+  for (const r of rows) {
+    const at = (r.createdAt ?? new Date()).toISOString();
+    const day = r.lease?.day ?? `d${at.slice(0, 10)}`;
+    const month = r.lease?.month ?? `m${at.slice(0, 7)}`;
+    const subjects = [r.keyId == null ? null : `key:${r.keyId}`, `user:${r.userEmail}`, r.team == null ? null : `team:${r.team}`];
+    for (const s of subjects) {
+      if (s == null) continue;
+      const e = entry(s);
+      e.periods.add(day);
+      e.periods.add(month);
+    }
+    for (const s of r.lease?.rate ?? []) entry(s).windows.add(r.lease!.window);
+  }
+  const byCode = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return [...bySubject.entries()]
+    .sort(([a], [b]) => byCode(a, b))
+    .map(([subject, e]) => ({ subject, windows: [...e.windows].sort((a, b) => b - a), periods: [...e.periods].sort(byCode) }));
+}
+
+/**
+ * Takes the settlement's row locks up front, in the order admission (\`bgw_admit\`) takes them: subjects sorted as
+ * policy/limits.ts sorts its checks, and per subject its rate window (newest first, as admission locks the current
+ * window before deleting older ones), then its ledger rows by period (day before month). Without this, one statement
+ * locking all ledger rows and then all rate windows deadlocks against admissions locking them subject by subject.
+ * Missing ledger rows are created here, in the same order, so a later step never waits on a row an admission is inserting.
+ */
+async function lockForSettlement(tx: Db, rows: readonly UsageRow[]): Promise<void> {
+  for (const { subject, windows, periods } of settlementLocks(rows)) {
+    if (windows.length > 0) {
+      await tx.execute(sql`select 1 from rate_windows where subject = ${subject}
+        and window_start = any(${`{${windows.join(",")}}`}::bigint[]) order by window_start desc for update`);
+    }
+    const list = `{${periods.map((p) => `"${p.replace(/["\\]/g, "")}"`).join(",")}}`;
+    // An upsert locks rows in the order its select produces them, the existing ones (a no-op update) and new ones alike.
+    await tx.execute(sql`insert into spend_ledger as l (subject, period)
+      select ${subject}, p from unnest(${list}::text[]) as p order by p collate "C"
+      on conflict (subject, period) do update set spent_micros = l.spent_micros`);
+  }
 }
 
 function toRecord(r: UsageRow) {
