@@ -23,6 +23,7 @@ import { BEDROCK_OPERATIONS } from "./doors/bedrock-native/model-id";
 import { registerBedrockNative } from "./doors/bedrock-native/route";
 import { anthropicErrorShape } from "./doors/anthropic-messages/errors";
 import { registerAnthropicMessages } from "./doors/anthropic-messages/route";
+import { registerResponses } from "./doors/openai-responses/route";
 import { registerChatCompletions } from "./routes/chat-completions";
 import { registerEmbeddings } from "./routes/embeddings";
 import { registerHealth } from "./routes/health";
@@ -118,6 +119,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.use("/v1/embeddings", usageTracking(deps, "embeddings"), limit);
   app.use("/v1/messages", usageTracking(deps, "messages"), limit);
   app.use("/v1/messages/count_tokens", usageTracking(deps, "messages"), limit);
+  app.on("POST", "/v1/responses", usageTracking(deps, "responses"), limit);
   // Bedrock's own API (AWS SDKs, Claude Code's Bedrock mode): SigV4-signed requests are refused before authentication.
   app.use("/bedrock/*", bedrockDoorEntry(deps.logger), auth);
   for (const op of BEDROCK_OPERATIONS) app.use(`/bedrock/model/:modelId/${op}`, usageTracking(deps, `bedrock.${op}`), limit);
@@ -125,6 +127,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   registerChatCompletions(app, deps);
   registerEmbeddings(app, deps);
   registerAnthropicMessages(app, deps);
+  registerResponses(app, deps);
   registerBedrockNative(app, deps);
   registerModels(app, deps);
   registerUsage(app, deps);

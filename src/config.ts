@@ -207,6 +207,13 @@ export const ConfigSchema = z.object({
   METRICS_TOKEN: optionalString,
   /** OTLP/HTTP collector base URL (OpenTelemetry's own variable); when set, Node and Bun export a span per request. */
   OTEL_EXPORTER_OTLP_ENDPOINT: url,
+  /** How long stored responses (`POST /v1/responses` without `store: false`) are kept: 720 h = 30 days, as OpenAI keeps them. */
+  RESPONSES_TTL_HOURS: int(720, 1, 24 * 365 * 10),
+  /**
+   * Secret from which the key sealing reasoning items' `encrypted_content` is derived (at least 32 characters).
+   * Unset: a random key per process (per isolate on Workers), so sealed items do not survive a restart.
+   */
+  RESPONSES_SEAL_KEY: optionalString.refine((v) => v === undefined || v.length >= 32, "must be at least 32 characters"),
 });
 
 /**

@@ -175,3 +175,25 @@ export const auditLog = pgTable(
   },
   (t) => [index("audit_log_target_created_idx").on(t.target, t.createdAt)],
 );
+
+/**
+ * Responses kept for `previous_response_id` and `GET /v1/responses/{id}` (requests with `store` not false), owned
+ * by the caller (`key:<id>` or `user:<email>`) and gone after RESPONSES_TTL_HOURS. `input_items` is the whole
+ * context the response answered (earlier turns included) and `output_items` its output, both with the signed
+ * thinking blocks of reasoning items, so the next turn can be rebuilt from this one row.
+ */
+export const storedResponses = pgTable(
+  "responses",
+  {
+    id: text("id").primaryKey(),
+    owner: text("owner").notNull(),
+    model: text("model").notNull(),
+    status: text("status").notNull(),
+    response: jsonb("response").$type<Record<string, unknown>>().notNull(),
+    inputItems: jsonb("input_items").$type<Record<string, unknown>[]>().notNull(),
+    outputItems: jsonb("output_items").$type<Record<string, unknown>[]>().notNull(),
+    createdAt: tstz("created_at").notNull().defaultNow(),
+    expiresAt: tstz("expires_at").notNull(),
+  },
+  (t) => [index("responses_owner_idx").on(t.owner), index("responses_expires_idx").on(t.expiresAt)],
+);

@@ -1,0 +1,129 @@
+/**
+ * The conversation a Responses request continues, and what is kept of it: earlier turns loaded by
+ * `previous_response_id`, reasoning items opened from their `encrypted_content`, and the row written for the
+ * next turn. Item contents are never logged.
+ */
+import type { ReasoningContentBlock } from "../../bedrock/converse-types";
+import type { Db } from "../../db/client";
+import { withDeadline } from "../../db/deadline";
+import { findResponse, insertResponse, type StoredResponse } from "../../db/responses";
+import { randomId } from "../../deps";
+import { GatewayError } from "../../errors";
+import type { Identity } from "../../gateway/identity";
+import type { Sealer } from "./seal";
+import type { InputItem, OutputItem, ResponseObject, ResponsesRequest } from "./schema";
+import type { ContextItem } from "./to-chat";
+
+/** Whose responses these are: the key (a key never sees another key's responses), or a JWT caller's user. */
+export function ownerOf(identity: Identity): string {
+  return identity.keyId !== null ? `key:${identity.keyId}` : `user:${identity.user}`;
+}
+
+export type Conversation = {
+  items: ContextItem[];
+  /** How many of `items` came from earlier turns (the request's own input follows). */
+  offset: number;
+  warnings: string[];
+};
+
+/** Loads earlier turns and opens this input's sealed reasoning items. */
+export async function loadConversation(
+  req: ResponsesRequest,
+  o: { db: Db; owner: string; now: number; sealer: Sealer; dbTimeoutMs: number },
+): Promise<Conversation> {
+  const warnings: string[] = [];
+  let prior: ContextItem[] = [];
+  if (req.previous_response_id) {
+    const row = await withDeadline(findResponse(o.db, req.previous_response_id, o.owner, o.now), o.dbTimeoutMs);
+    if (!row) {
+      throw GatewayError.notFound(`Previous response with id '${req.previous_response_id}' not found.`, "previous_response_not_found", "previous_response_id");
+    }
+    prior = [...(row.inputItems as ContextItem[]), ...(row.outputItems as ContextItem[])];
+  }
+  const input: InputItem[] = typeof req.input === "string" ? [{ type: "message", role: "user", content: req.input }] : (req.input ?? []);
+  const own: ContextItem[] = [];
+  for (const [k, item] of input.entries()) {
+    if (item.type === "reasoning" && item.encrypted_content) {
+      const blocks = await o.sealer.open(o.owner, item.encrypted_content);
+      if (blocks) {
+        own.push({ ...item, blocks });
+        continue;
+      }
+      warnings.push(`input[${k}].encrypted_content could not be opened (sealed for another key or by an earlier gateway secret): its reasoning was not sent`);
+    }
+    own.push(item);
+  }
+  return { items: [...prior, ...own], offset: prior.length, warnings };
+}
+
+/** Reasoning items get their sealed thinking when the client asked for it (`include`), else none. */
+export async function sealReasoning(
+  output: OutputItem[],
+  reasoning: Record<string, ReasoningContentBlock[]>,
+  seal: ((blocks: ReasoningContentBlock[]) => Promise<string>) | null,
+): Promise<void> {
+  if (!seal) return;
+  for (const item of output) {
+    const blocks = item.type === "reasoning" ? reasoning[item.id] : undefined;
+    if (item.type === "reasoning" && blocks?.length) item.encrypted_content = await seal(blocks);
+  }
+}
+
+/** The row kept for the next turn: items carry their thinking blocks, never their sealed form. */
+export function toStoredResponse(
+  response: ResponseObject,
+  conversation: Conversation,
+  reasoning: Record<string, ReasoningContentBlock[]>,
+  o: { owner: string; now: number; ttlHours: number },
+): StoredResponse {
+  const inputItems = conversation.items.map((item) => {
+    const { encrypted_content: _sealed, ...rest } = item as ContextItem & { encrypted_content?: unknown };
+    const kept: Record<string, unknown> = { ...rest };
+    if (!kept.id)
+      kept.id = `${item.type === "function_call" ? "fc" : item.type === "reasoning" ? "rs" : item.type === "function_call_output" ? "fco" : "msg"}_${randomId(32)}`;
+    return kept;
+  });
+  const outputItems = response.output.map((item) => {
+    const { encrypted_content: _sealed, ...rest } = item as OutputItem & { encrypted_content?: unknown };
+    return item.type === "reasoning" ? { ...rest, blocks: reasoning[item.id] ?? [] } : { ...rest };
+  });
+  return {
+    id: response.id,
+    owner: o.owner,
+    model: response.model,
+    status: response.status,
+    response: publicResponse(response) as unknown as Record<string, unknown>,
+    inputItems,
+    outputItems,
+    createdAt: new Date(o.now),
+    expiresAt: new Date(o.now + o.ttlHours * 3_600_000),
+  };
+}
+
+/** A response as GET returns it: no sealed content (the client that asked for it already has it). */
+export function publicResponse(response: ResponseObject): ResponseObject {
+  return {
+    ...response,
+    output: response.output.map((item) => {
+      if (item.type !== "reasoning" || item.encrypted_content === undefined) return item;
+      const { encrypted_content: _sealed, ...rest } = item;
+      return rest;
+    }),
+  };
+}
+
+/** An item as `GET /v1/responses/{id}/input_items` lists it: without the gateway's own fields. */
+export function publicItem(item: Record<string, unknown>): Record<string, unknown> {
+  const { blocks: _blocks, ...rest } = item;
+  return rest;
+}
+
+/** Writes the row; a failure is logged (never the contents) and the response still goes out. */
+export async function storeResponse(db: Db, row: StoredResponse, dbTimeoutMs: number): Promise<boolean> {
+  try {
+    await withDeadline(insertResponse(db, row), dbTimeoutMs);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * The Responses door in-process, driven by the official `openai` SDK (its fetch pointed at the app), on real
+ * Postgres with the simulator as Bedrock: plain and streamed responses, the function-tool loop, stored responses
+ * and previous_response_id, sealed reasoning across stateless turns, errors, and each request's usage row.
+ */
+import { eq } from "drizzle-orm";
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSimulator, type Simulator } from "../../../sim/server";
+import { storedResponses, usageEvents } from "../../../src/db/schema";
+import { openTestPostgres, type TestDb } from "../../support/db";
+import { createHarness, type Harness } from "../faults/app-harness";
+
+let sim: Simulator;
+let t: TestDb;
+let h: Harness;
+
+beforeAll(async () => {
+  sim = await startSimulator({ port: 0 });
+  t = await openTestPostgres();
+  h = createHarness({ db: t.db, bedrockUrl: sim.url });
+});
+afterAll(async () => {
+  await sim.close();
+  await t.close();
+});
+
+function client(key: string) {
+  return new OpenAI({
+    apiKey: key,
+    baseURL: "http://gateway.test/v1",
+    maxRetries: 0,
+    fetch: async (url: string | URL | Request, init?: RequestInit) => h.app.fetch(new Request(url, init)),
+  });
+}
+
+async function rowsOf(keyId: string) {
+  await h.settle();
+  return t.db.select().from(usageEvents).where(eq(usageEvents.keyId, keyId));
+}
+
+const lastSimBody = () => sim.requests().at(-1)! as { operation: string; modelId: string | null; body: any };
+
+const MODEL = "claude-sonnet-4-5";
+const WEATHER = {
+  type: "function" as const,
+  name: "get_weather",
+  description: "Weather for a city",
+  strict: false,
+  parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+};
+
+describe("POST /v1/responses", () => {
+  it("answers responses.create and records one priced row", async () => {
+    const k = await h.newKey("resp");
+    const { data, response } = await client(k.key)
+      .responses.create({ model: MODEL, instructions: "Be brief.", input: "Hello gateway", store: false })
+      .withResponse();
+    expect(data).toMatchObject({ object: "response", status: "completed", model: MODEL, store: false, incomplete_details: null });
+    expect(data.id).toMatch(/^resp_/);
+    expect(data.output_text).toBe("You said: Hello gateway");
+    expect(data.output[0]).toMatchObject({ type: "message", role: "assistant", status: "completed" });
+    expect(data.output[0]!.id).toMatch(/^msg_/);
+    expect(lastSimBody().body.system).toEqual([{ text: "Be brief." }]);
+    const rows = await rowsOf(k.id);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      requestId: response.headers.get("x-request-id"),
+      endpoint: "responses",
+      status: "ok",
+      inputTokens: data.usage!.input_tokens,
+      outputTokens: data.usage!.output_tokens,
+    });
+    expect(rows[0]!.costMicros).toBeGreaterThan(0);
+  });
+
+  it("streams a function-tool loop with responses.stream", async () => {
+    const k = await h.newKey("resp-stream");
+    const c = client(k.key);
+    const events: string[] = [];
+    const first = await c.responses
+      .stream({ model: MODEL, input: "What is the weather in Paris? get_weather", tools: [WEATHER] })
+      .on("event", (e) => events.push(e.type))
+      .finalResponse();
+    expect(events.slice(0, 2)).toEqual(["response.created", "response.in_progress"]);
+    expect(events.at(-1)).toBe("response.completed");
+    const call = first.output.find((o) => o.type === "function_call")!;
+    expect(call).toMatchObject({ type: "function_call", name: "get_weather", arguments: '{"city":"sample"}', status: "completed" });
+    if (call.type !== "function_call") throw new Error("no call");
+    const second = await c.responses
+      .stream({
+        model: MODEL,
+        previous_response_id: first.id,
+        tools: [WEATHER],
+        input: [{ type: "function_call_output", call_id: call.call_id, output: "18C" }],
+      })
+      .finalResponse();
+    expect(second.output_text).toBe(`Tool results: ${call.call_id} => 18C`);
+    expect(second.previous_response_id).toBe(first.id);
+  });
+});
