@@ -13,7 +13,7 @@ import { findPolicies as findPoliciesInDb, findPrincipalByHash } from "./db/keys
 import { authenticate } from "./gateway/authenticate";
 import { concurrencyLimit, createConcurrencyLimiter } from "./gateway/concurrency";
 import { scopeOf, type Deps } from "./deps";
-import { errorShapeFor, type DoorErrorShapes } from "./doors/error-shapes";
+import { renderError, type DoorErrorShapes } from "./doors/error-shapes";
 import { GatewayError } from "./errors";
 import { accessLog } from "./http/access-log";
 import { requestId } from "./http/request-id";
@@ -32,7 +32,7 @@ import { registerUsage } from "./routes/usage";
 import { usageTracking } from "./usage/middleware";
 
 /** Error shapes of the doors other than OpenAI's, by path prefix (see doors/error-shapes.ts). */
-const DOOR_ERROR_SHAPES: DoorErrorShapes = [
+export const DOOR_ERROR_SHAPES: DoorErrorShapes = [
   { prefix: "/v1/messages", shape: anthropicErrorShape },
   { prefix: "/bedrock/", shape: bedrockErrorShape },
 ];
@@ -133,12 +133,10 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   registerUsage(app, deps);
 
   const render = (c: Context<AppEnv>, gw: GatewayError) => {
-    const shape = errorShapeFor(c.req.path, DOOR_ERROR_SHAPES);
-    const headers: Record<string, string> = { ...gw.headers, ...shape.headers?.(gw) };
-    if (gw.retryAfter !== undefined) headers["retry-after"] = String(gw.retryAfter);
+    const { status, headers, body } = renderError(c.req.path, gw, DOOR_ERROR_SHAPES);
     const id = c.get("requestId");
     if (id) headers["x-request-id"] = id;
-    return c.json(shape.body(gw) as object, (shape.status?.(gw) ?? gw.status) as 400, headers);
+    return c.json(body as object, status as 400, headers);
   };
 
   app.notFound((c) => render(c, GatewayError.notFound(`Unknown request URL: ${c.req.method} ${c.req.path}.`, "unknown_url")));

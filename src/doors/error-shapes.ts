@@ -24,3 +24,11 @@ export function errorShapeFor(path: string, doors: DoorErrorShapes): ErrorShape 
   for (const d of doors) if (path.startsWith(d.prefix) && (!best || d.prefix.length > best.prefix.length)) best = d;
   return best?.shape ?? openAIErrorShape;
 }
+
+/** An error as the door at `path` answers it: status, headers (the shape's, `retry-after`) and body. */
+export function renderError(path: string, err: GatewayError, doors: DoorErrorShapes): { status: number; headers: Record<string, string>; body: unknown } {
+  const shape = errorShapeFor(path, doors);
+  const headers: Record<string, string> = { ...err.headers, ...shape.headers?.(err) };
+  if (err.retryAfter !== undefined) headers["retry-after"] = String(err.retryAfter);
+  return { status: shape.status?.(err) ?? err.status, headers, body: shape.body(err) };
+}

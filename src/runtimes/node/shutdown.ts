@@ -1,9 +1,12 @@
-import { GatewayError, toOpenAIErrorBody } from "../../errors";
+import { DOOR_ERROR_SHAPES } from "../../app";
+import { renderError } from "../../doors/error-shapes";
+import { GatewayError } from "../../errors";
 import type { Gateway } from "./boot";
 
 /**
  * While draining, a request that still arrives (on a kept-alive connection) is answered 503 with
- * `connection: close` and `retry-after`, so clients and load balancers move on; the OpenAI SDKs retry it.
+ * `connection: close` and `retry-after`, so clients and load balancers move on, in the error shape of the door it
+ * was sent to (Anthropic's 529 `overloaded_error`, Bedrock's ServiceUnavailableException), which each door's SDKs retry.
  */
 export function drainGate<E>(fetch: (request: Request, env: E) => Response | Promise<Response>) {
   let draining = false;
@@ -11,8 +14,15 @@ export function drainGate<E>(fetch: (request: Request, env: E) => Response | Pro
     start: () => void (draining = true),
     fetch(request: Request, env: E): Response | Promise<Response> {
       if (!draining) return fetch(request, env);
-      const err = new GatewayError({ status: 503, type: "server_error", code: "shutting_down", message: "The gateway is shutting down; retry the request." });
-      return Response.json(toOpenAIErrorBody(err), { status: 503, headers: { connection: "close", "retry-after": "1" } });
+      const err = new GatewayError({
+        status: 503,
+        type: "server_error",
+        code: "shutting_down",
+        message: "The gateway is shutting down; retry the request.",
+        retryAfter: 1,
+      });
+      const { status, headers, body } = renderError(new URL(request.url).pathname, err, DOOR_ERROR_SHAPES);
+      return Response.json(body, { status, headers: { ...headers, connection: "close" } });
     },
   };
 }
