@@ -246,11 +246,7 @@ describe(`bedrock-native door (${e2e().runtime})`, () => {
       ),
     );
     const client = withKey(limited.key);
-    const allowed = [
-      "claude-haiku-4-5",
-      HAIKU,
-      `arn:aws:bedrock:us-east-1:123456789012:inference-profile/${HAIKU}`,
-    ];
+    const allowed = ["claude-haiku-4-5", HAIKU, `arn:aws:bedrock:us-east-1:123456789012:inference-profile/${HAIKU}`];
     for (const modelId of allowed) {
       const out = await client.send(new ConverseCommand({ modelId, messages: [user("hi")] }));
       expect(out.stopReason, modelId).toBe("end_turn");

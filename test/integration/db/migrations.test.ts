@@ -22,7 +22,19 @@ async function bookkeeping(db: Db): Promise<{ hash: string; created_at: string }
 }
 
 // Tables and views (information_schema.tables lists both) after every migration.
-const ALL_TABLES = ["admin_sessions", "api_keys", "audit_log", "models", "rate_windows", "responses", "spend_ledger", "teams", "usage_daily", "usage_events", "users"];
+const ALL_TABLES = [
+  "admin_sessions",
+  "api_keys",
+  "audit_log",
+  "models",
+  "rate_windows",
+  "responses",
+  "spend_ledger",
+  "teams",
+  "usage_daily",
+  "usage_events",
+  "users",
+];
 
 async function tables(db: Db): Promise<string[]> {
   const rows = rowsOf<{ t: string }>(await db.execute(sql`select table_name as t from information_schema.tables where table_schema = 'public' order by 1`));

@@ -41,7 +41,6 @@ async function rowsOf(keyId: string) {
   return t.db.select().from(usageEvents).where(eq(usageEvents.keyId, keyId));
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: the simulator's log holds the raw JSON bodies it received
 const lastSimBody = () => sim.requests().at(-1)! as { operation: string; modelId: string | null; body: any };
 
 const WEATHER = {
