@@ -2,6 +2,7 @@ import type { Hono } from "hono";
 import type { AppEnv } from "../app-env";
 import type { Deps } from "../deps";
 import { jsonBody } from "../http/json-body";
+import { setWarnings } from "../http/warnings";
 import { toChatCompletion } from "../translate/converse-to-openai";
 import { ChatCompletionRequestSchema } from "../translate/openai-types";
 import { toConverseRequest } from "../translate/openai-to-converse";
@@ -11,8 +12,6 @@ import { estimateInputTokens } from "../usage/estimate";
 import { routeBedrock } from "../routing/upstream";
 import { noteRequestedModel } from "./resolve-model";
 import { streamChatCompletion } from "./chat-stream";
-
-export const WARNING_HEADER = "x-gateway-warning";
 
 export function registerChatCompletions(app: Hono<AppEnv>, deps: Deps): void {
   const body = jsonBody(ChatCompletionRequestSchema, noteRequestedModel);
@@ -37,14 +36,7 @@ export function registerChatCompletions(app: Hono<AppEnv>, deps: Deps): void {
     });
     const warnings = [...translated.warnings];
     if (translated.thinkingDropped) warnings.push(translated.thinkingDropped);
-    if (warnings.length)
-      c.header(
-        WARNING_HEADER,
-        warnings
-          .join("; ")
-          .replace(/[^\x20-\x7e]/g, "?")
-          .slice(0, 1024),
-      );
+    setWarnings(c, warnings);
 
     draft.inputEstimate = estimateInputTokens(translated.body);
     await admit(c, deps, { model, inputTokens: draft.inputEstimate, maxOutputTokens: translated.body.inferenceConfig?.maxTokens ?? model.maxOutputTokens });

@@ -12,7 +12,7 @@ import { relayStream, SSE_HEADERS, type StreamDoor } from "../gateway/relay-stre
 import type { ChatCompletionChunk } from "../translate/openai-types";
 import { createStreamTranslator, type StreamMeta } from "../translate/stream-translator";
 import { estimateInputTokens } from "../usage/estimate";
-import type { UsageDraft } from "../usage/draft";
+import { draftFromStream, type UsageDraft } from "../usage/draft";
 
 export type StreamPlan = {
   /** Opens the Bedrock stream (routed over the model's targets); resolves once its first event has arrived. */
@@ -40,12 +40,7 @@ export async function streamChatCompletion(c: Context<AppEnv>, deps: Deps, plan:
     hasContent,
     beforeSettle(draft, outcome) {
       const s = translator.state;
-      draft.stopReason = s.stopReason;
-      if (s.usage) draft.usage = s.usage;
-      else {
-        draft.usage = { inputTokens: inputEstimate, outputTokens: s.estimatedOutputTokens, cacheReadTokens: 0, cacheWriteTokens: 0 };
-        draft.estimated = true;
-      }
+      draftFromStream(draft, s, inputEstimate);
       if (outcome.status === "ok" && s.reasoning.length > 0 && s.toolCallIds.length > 0) {
         deps.reasoningStore.put(s.toolCallIds, s.reasoning, deps.clock.now());
       }

@@ -49,6 +49,19 @@ export type UsageDraft = {
   onSettled?: () => void;
 };
 
+/** What a door's stream translator knows when its stream ends. */
+export type StreamTally = { readonly stopReason: string | null; readonly usage: NormalizedUsage | null; readonly estimatedOutputTokens: number };
+
+/** A streamed request's usage: Bedrock's own when it arrived, else estimates (the input from admission), marked as such. */
+export function draftFromStream(draft: UsageDraft, tally: StreamTally, inputEstimate: number): void {
+  draft.stopReason = tally.stopReason;
+  if (tally.usage) draft.usage = tally.usage;
+  else {
+    draft.usage = { inputTokens: inputEstimate, outputTokens: tally.estimatedOutputTokens, cacheReadTokens: 0, cacheWriteTokens: 0 };
+    draft.estimated = true;
+  }
+}
+
 export type UsageOutcome = { status: "ok" | "error" | "aborted"; httpStatus: number; errorCode: string | null };
 
 export function toUsageRow(d: UsageDraft, outcome: UsageOutcome, now: number): UsageRow {

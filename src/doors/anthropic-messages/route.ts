@@ -13,10 +13,11 @@ import { GatewayError } from "../../errors";
 import { admit, resolveModelFor } from "../../gateway/admit";
 import { relayStream, SSE_HEADERS, type StreamDoor } from "../../gateway/relay-stream";
 import { jsonBody } from "../../http/json-body";
+import { setWarnings } from "../../http/warnings";
 import type { CatalogueModel } from "../../models/catalogue";
 import { noteRequestedModel } from "../../routes/resolve-model";
 import { routeBedrock } from "../../routing/upstream";
-import type { UsageDraft } from "../../usage/draft";
+import { draftFromStream, type UsageDraft } from "../../usage/draft";
 import { createConverseStreamTranslator } from "./converse-stream";
 import { estimateMessagesInput } from "./estimate";
 import { fromConverseResponse } from "./from-converse";
@@ -27,7 +28,6 @@ import { anthropicErrorEvent, encodeAnthropicEvents, isContentEvent, PING } from
 import { toConverseFromMessages } from "./to-converse";
 import { toInvokeModelBody } from "./to-invoke-body";
 
-const WARNING_HEADER = "x-gateway-warning";
 /** Anthropic sends `ping` events while a stream waits; the gateway sends one after this much upstream silence. */
 const PING_EVERY_MS = 10_000;
 
@@ -42,17 +42,6 @@ export function foundationModelId(id: string): string | null {
   return id.replace(/^(us|eu|apac|global|jp|au|ca|us-gov)\./, "");
 }
 
-function warn(c: Context<AppEnv>, warnings: string[]): void {
-  if (warnings.length === 0) return;
-  c.header(
-    WARNING_HEADER,
-    warnings
-      .join("; ")
-      .replace(/[^\x20-\x7e]/g, "?")
-      .slice(0, 1024),
-  );
-}
-
 function streamDoor<E>(translator: AnthropicStreamTranslator<E>, inputEstimate: number): StreamDoor<E, AnthropicStreamEvent> {
   return {
     push: (e) => translator.push(e),
@@ -62,13 +51,7 @@ function streamDoor<E>(translator: AnthropicStreamTranslator<E>, inputEstimate: 
     hasContent: isContentEvent,
     keepAlive: { everyMs: PING_EVERY_MS, text: PING },
     beforeSettle(draft: UsageDraft) {
-      const s = translator.state;
-      draft.stopReason = s.stopReason;
-      if (s.usage) draft.usage = s.usage;
-      else {
-        draft.usage = { inputTokens: inputEstimate, outputTokens: s.estimatedOutputTokens, cacheReadTokens: 0, cacheWriteTokens: 0 };
-        draft.estimated = true;
-      }
+      draftFromStream(draft, translator.state, inputEstimate);
     },
   };
 }
@@ -77,7 +60,7 @@ async function claudeMessage(c: Context<AppEnv>, deps: Deps, req: MessagesReques
   const draft = c.get("usage");
   const signal = c.req.raw.signal;
   const { body, warnings } = toInvokeModelBody(req, { model, betaHeader: c.req.header("anthropic-beta") });
-  warn(c, warnings);
+  setWarnings(c, warnings);
   const inputEstimate = estimateMessagesInput(req);
   draft.inputEstimate = inputEstimate;
   await admit(c, deps, { model, inputTokens: inputEstimate, maxOutputTokens: req.max_tokens });
@@ -99,7 +82,7 @@ async function converseMessage(c: Context<AppEnv>, deps: Deps, req: MessagesRequ
   const draft = c.get("usage");
   const signal = c.req.raw.signal;
   const { body, warnings } = toConverseFromMessages(req, model);
-  warn(c, warnings);
+  setWarnings(c, warnings);
   const inputEstimate = estimateMessagesInput(req);
   draft.inputEstimate = inputEstimate;
   await admit(c, deps, { model, inputTokens: inputEstimate, maxOutputTokens: req.max_tokens });
@@ -144,14 +127,14 @@ export function registerAnthropicMessages(app: Hono<AppEnv>, deps: Deps): void {
       { ...req, max_tokens: Math.max(model.defaultMaxTokens, budget + 1) },
       { model, betaHeader: c.req.header("anthropic-beta") },
     );
-    warn(c, warnings);
+    setWarnings(c, warnings);
     try {
       return c.json({ input_tokens: await deps.bedrock.countTokens(foundation, body, c.req.raw.signal) });
     } catch (err) {
       // A malformed request is the client's to fix; a model or region without CountTokens falls back to the estimate.
       if (!(err instanceof GatewayError) || err.status === 499 || (err.status === 400 && !NO_COUNT_TOKENS.test(err.message))) throw err;
       deps.logger.info("count_tokens estimated", { requestId: c.get("requestId"), status: err.status, code: err.code });
-      warn(c, [...warnings, "input_tokens estimated: Bedrock could not count tokens for this model"]);
+      setWarnings(c, [...warnings, "input_tokens estimated: Bedrock could not count tokens for this model"]);
       return estimate();
     }
   });

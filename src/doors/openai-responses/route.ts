@@ -8,7 +8,7 @@
  * gateway instance, so writing it afterwards (waitUntil) would race that lookup, and no lookup could wait for a
  * write another instance has not made yet.
  */
-import type { Context, Hono } from "hono";
+import type { Hono } from "hono";
 import type { AppEnv } from "../../app-env";
 import type { ReasoningContentBlock } from "../../bedrock/converse-types";
 import { withDeadline } from "../../db/deadline";
@@ -18,6 +18,7 @@ import { GatewayError } from "../../errors";
 import { admit, resolveModelFor } from "../../gateway/admit";
 import { relayStream, SSE_HEADERS } from "../../gateway/relay-stream";
 import { jsonBody } from "../../http/json-body";
+import { setWarnings } from "../../http/warnings";
 import type { CatalogueModel } from "../../models/catalogue";
 import { noteRequestedModel } from "../../routes/resolve-model";
 import { routeBedrock } from "../../routing/upstream";
@@ -31,20 +32,8 @@ import { responsesDoor, sealedEvents } from "./sse";
 import { createResponsesStreamTranslator } from "./stream";
 import { ENCRYPTED_REASONING, readdressError, renameFields, toChatRequest } from "./to-chat";
 
-const WARNING_HEADER = "x-gateway-warning";
 /** One request in this many also removes expired stored responses (off the response path). */
 const PURGE_EVERY = 100;
-
-function warn(c: Context<AppEnv>, warnings: string[]): void {
-  if (warnings.length === 0) return;
-  c.header(
-    WARNING_HEADER,
-    warnings
-      .join("; ")
-      .replace(/[^\x20-\x7e]/g, "?")
-      .slice(0, 1024),
-  );
-}
 
 const newId = (prefix: string) => `${prefix}_${randomId(32)}`;
 
@@ -86,7 +75,7 @@ export function registerResponses(app: Hono<AppEnv>, deps: Deps): void {
     const now = deps.clock.now();
     const conversation = await loadConversation(req, { db: scope.db, owner, now, sealer, dbTimeoutMs });
     const { translated, warnings } = translate(req, conversation, model, deps);
-    warn(c, warnings);
+    setWarnings(c, warnings);
 
     draft.inputEstimate = estimateInputTokens(translated.body);
     await admit(c, deps, { model, inputTokens: draft.inputEstimate, maxOutputTokens: translated.body.inferenceConfig?.maxTokens ?? model.maxOutputTokens });

@@ -7,7 +7,7 @@
 import type { ConverseStreamEvent, ReasoningContentBlock } from "../../bedrock/converse-types";
 import type { GatewayError } from "../../errors";
 import type { StreamDoor } from "../../gateway/relay-stream";
-import type { UsageDraft } from "../../usage/draft";
+import { draftFromStream, type UsageDraft } from "../../usage/draft";
 import type { OutputItem, ResponseObject, ResponsesEvent } from "./schema";
 import type { ResponsesStreamTranslator } from "./stream";
 
@@ -75,13 +75,7 @@ export function responsesDoor(translator: ResponsesStreamTranslator, inputEstima
     hasContent: (e) => CONTENT.has(e.type),
     keepAlive: KEEP_ALIVE,
     beforeSettle(draft: UsageDraft) {
-      const s = translator.state;
-      draft.stopReason = s.stopReason;
-      if (s.usage) draft.usage = s.usage;
-      else {
-        draft.usage = { inputTokens: inputEstimate, outputTokens: s.estimatedOutputTokens, cacheReadTokens: 0, cacheWriteTokens: 0 };
-        draft.estimated = true;
-      }
+      draftFromStream(draft, translator.state, inputEstimate);
     },
   };
 }

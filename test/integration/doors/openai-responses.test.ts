@@ -7,7 +7,7 @@ import { eq } from "drizzle-orm";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type Simulator } from "../../../sim/server";
-import { storedResponses, usageEvents } from "../../../src/db/schema";
+import { usageEvents } from "../../../src/db/schema";
 import { openTestPostgres, type TestDb } from "../../support/db";
 import { createHarness, type Harness } from "../faults/app-harness";
 
