@@ -118,9 +118,7 @@ describe(`bedrock-native door (${e2e().runtime})`, () => {
     await local.revoke();
   });
 
-  // On workerd the door's stream relay answers the SDK but its usage row goes missing (the first streamed case of the
-  // file loses it): a known defect under investigation, so the streamed cases run on Node and Bun only until it is fixed.
-  it.skipIf(e2e().runtime === "e2e-workerd")("streams ConverseStream: a tool call, then the answer to its result, each with its usage row", async () => {
+  it("streams ConverseStream: a tool call, then the answer to its result, each with its usage row", async () => {
     const local = await createTestKey("bedrock-stream");
     const client = withKey(local.key);
     const ask = user("What is the weather in Paris? get_weather");
@@ -191,7 +189,7 @@ describe(`bedrock-native door (${e2e().runtime})`, () => {
     await local.revoke();
   });
 
-  it.skipIf(e2e().runtime === "e2e-workerd")(
+  it(
     "streams InvokeModelWithResponseStream with Anthropic's events, usage from amazon-bedrock-invocationMetrics",
     async () => {
       const local = await createTestKey("bedrock-invoke-stream");

@@ -26,7 +26,7 @@ export function trackBackgroundWork(ctx: ExecutionContext, onError: (err: unknow
     },
     finishAfter(response, done) {
       const finish = () => settled().then(done).catch(onError);
-      // Only event streams outlive `fetch` (their usage row is written when they end). Other bodies are complete
+      // Only streamed bodies outlive `fetch` (their usage row is written when they end). Other bodies are complete
       // already and pass untouched, keeping their Content-Length.
       if (!response.body || !isEventStream(response)) {
         ctx.waitUntil(finish());
@@ -46,6 +46,10 @@ export function trackBackgroundWork(ctx: ExecutionContext, onError: (err: unknow
   };
 }
 
+/** Streamed bodies: OpenAI's and Anthropic's SSE, and Bedrock's binary event stream relayed by the Bedrock door. */
+const STREAM_TYPES = ["text/event-stream", "application/vnd.amazon.eventstream"];
+
 function isEventStream(response: Response): boolean {
-  return response.headers.get("content-type")?.startsWith("text/event-stream") ?? false;
+  const type = response.headers.get("content-type")?.toLowerCase() ?? "";
+  return STREAM_TYPES.some((t) => type.startsWith(t));
 }

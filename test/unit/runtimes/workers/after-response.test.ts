@@ -30,14 +30,16 @@ describe("trackBackgroundWork", () => {
     expect(order).toEqual(["usage row", "db end"]);
   });
 
-  it("waits for an event stream to end, and for the work it registers at its end", async () => {
+  // SSE for the OpenAI and Anthropic doors; Bedrock's binary event stream for the Bedrock door (ConverseStream,
+  // InvokeModelWithResponseStream), whose usage row is written at its end just the same.
+  it.each(["text/event-stream", "application/vnd.amazon.eventstream"])("waits for a %s body to end, and for the work it registers at its end", async (type) => {
     const { ctx, settleAll } = fakeContext();
     const work = trackBackgroundWork(ctx, () => {});
     const order: string[] = [];
     let controller!: ReadableStreamDefaultController<Uint8Array>;
     const body = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
-    const res = work.finishAfter(new Response(body, { headers: { "content-type": "text/event-stream" } }), async () => void order.push("db end"));
-    expect(res.headers.get("content-type")).toBe("text/event-stream");
+    const res = work.finishAfter(new Response(body, { headers: { "content-type": type } }), async () => void order.push("db end"));
+    expect(res.headers.get("content-type")).toBe(type);
     const reader = res.body!.getReader();
     controller.enqueue(new TextEncoder().encode("data: 1\n\n"));
     // Each chunk is passed on as it comes.
