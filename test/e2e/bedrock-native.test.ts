@@ -189,29 +189,26 @@ describe(`bedrock-native door (${e2e().runtime})`, () => {
     await local.revoke();
   });
 
-  it(
-    "streams InvokeModelWithResponseStream with Anthropic's events, usage from amazon-bedrock-invocationMetrics",
-    async () => {
-      const local = await createTestKey("bedrock-invoke-stream");
-      const client = withKey(local.key);
-      const res = await client.send(
-        new InvokeModelWithResponseStreamCommand({ modelId: "claude-haiku-4-5", contentType: "application/json", body: anthropicBody("Stream this please") }),
-      );
-      const events: Record<string, unknown>[] = [];
-      await drainStream(res.body, (e) => {
-        if (e.chunk?.bytes) events.push(JSON.parse(utf8.decode(e.chunk.bytes)));
-      });
-      client.destroy();
-      expect(events[0]).toMatchObject({ type: "message_start" });
-      expect(events.map((e) => (e.delta as { text?: string } | undefined)?.text ?? "").join("")).toContain("Stream this please");
-      const metrics = events.at(-1)!["amazon-bedrock-invocationMetrics"] as { inputTokenCount: number; outputTokenCount: number };
-      const rows = await usageFor(local.id, 1);
-      expect(settled(rows)).toEqual([{ endpoint: "bedrock.invoke-with-response-stream", status: "ok", stream: true }]);
-      expect(rows[0]!.bedrockModelId).toBe(HAIKU);
-      expectPriced(rows[0]!, { inputTokens: metrics.inputTokenCount, outputTokens: metrics.outputTokenCount });
-      await local.revoke();
-    },
-  );
+  it("streams InvokeModelWithResponseStream with Anthropic's events, usage from amazon-bedrock-invocationMetrics", async () => {
+    const local = await createTestKey("bedrock-invoke-stream");
+    const client = withKey(local.key);
+    const res = await client.send(
+      new InvokeModelWithResponseStreamCommand({ modelId: "claude-haiku-4-5", contentType: "application/json", body: anthropicBody("Stream this please") }),
+    );
+    const events: Record<string, unknown>[] = [];
+    await drainStream(res.body, (e) => {
+      if (e.chunk?.bytes) events.push(JSON.parse(utf8.decode(e.chunk.bytes)));
+    });
+    client.destroy();
+    expect(events[0]).toMatchObject({ type: "message_start" });
+    expect(events.map((e) => (e.delta as { text?: string } | undefined)?.text ?? "").join("")).toContain("Stream this please");
+    const metrics = events.at(-1)!["amazon-bedrock-invocationMetrics"] as { inputTokenCount: number; outputTokenCount: number };
+    const rows = await usageFor(local.id, 1);
+    expect(settled(rows)).toEqual([{ endpoint: "bedrock.invoke-with-response-stream", status: "ok", stream: true }]);
+    expect(rows[0]!.bedrockModelId).toBe(HAIKU);
+    expectPriced(rows[0]!, { inputTokens: metrics.inputTokenCount, outputTokens: metrics.outputTokenCount });
+    await local.revoke();
+  });
 
   it("counts tokens with CountTokens, on the model's foundation id, in a row that costs nothing", async () => {
     const local = await createTestKey("bedrock-count");
