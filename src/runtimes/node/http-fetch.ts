@@ -16,12 +16,7 @@ export function createNodeFetch(opts: { maxSockets?: number } = {}): typeof fetc
   const agents = { "http:": new http.Agent(agentOptions), "https:": new https.Agent(agentOptions) };
 
   return async function nodeFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
-    const request = input instanceof Request ? input : new Request(input, init);
-    const signal = init?.signal ?? request.signal;
-    const url = new URL(request.url);
-    const body = request.body ? Buffer.from(await request.arrayBuffer()) : undefined;
-    const headers: Record<string, string> = {};
-    request.headers.forEach((v, k) => (headers[k] = v));
+    const { url, method, headers, body, signal } = await plainRequest(input, init);
     if (body) headers["content-length"] = String(body.length);
     const lib = url.protocol === "https:" ? https : http;
     const agent = agents[url.protocol as "http:" | "https:"];
@@ -29,7 +24,7 @@ export function createNodeFetch(opts: { maxSockets?: number } = {}): typeof fetc
 
     return new Promise<Response>((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason ?? new DOMException("aborted", "AbortError"));
-      const req = lib.request(url, { method: request.method, headers, agent }, (res) => {
+      const req = lib.request(url, { method, headers, agent }, (res) => {
         const responseHeaders = new Headers();
         for (const [k, v] of Object.entries(res.headers)) {
           if (Array.isArray(v)) v.forEach((x) => responseHeaders.append(k, x));
@@ -46,4 +41,28 @@ export function createNodeFetch(opts: { maxSockets?: number } = {}): typeof fetc
       req.end(body);
     });
   };
+}
+
+type PlainRequest = { url: URL; method: string; headers: Record<string, string>; body: Buffer | undefined; signal: AbortSignal | null | undefined };
+
+/**
+ * The request as node:http wants it. The Bedrock client calls with a URL string, a plain header object and a string
+ * body: that is read directly, without building a WHATWG Request (which costs more than the rest of the call).
+ * Anything else (a Request, Headers, a stream or binary body) goes through Request for its general semantics.
+ */
+async function plainRequest(input: RequestInfo | URL, init: RequestInit | undefined): Promise<PlainRequest> {
+  const h = init?.headers;
+  const plainHeaders = h === undefined || (typeof h === "object" && !(h instanceof Headers) && !Array.isArray(h));
+  if (!(input instanceof Request) && plainHeaders && (init?.body == null || typeof init.body === "string")) {
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries((h ?? {}) as Record<string, string>)) headers[k.toLowerCase()] = String(v);
+    const body = typeof init?.body === "string" ? Buffer.from(init.body) : undefined;
+    if (body && headers["content-type"] === undefined) headers["content-type"] = "text/plain;charset=UTF-8";
+    return { url: new URL(input), method: (init?.method ?? "GET").toUpperCase(), headers, body, signal: init?.signal };
+  }
+  const request = input instanceof Request ? input : new Request(input, init);
+  const headers: Record<string, string> = {};
+  request.headers.forEach((v, k) => (headers[k] = v));
+  const body = request.body ? Buffer.from(await request.arrayBuffer()) : undefined;
+  return { url: new URL(request.url), method: request.method, headers, body, signal: init?.signal ?? request.signal };
 }
