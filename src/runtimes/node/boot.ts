@@ -15,6 +15,7 @@ import { randomIds, systemClock, type Deps } from "../../deps";
 import type { Db } from "../../db/client";
 import { runMigrations } from "../../db/migrate";
 import { createLogger, type Logger } from "../../logger";
+import { createStdoutWriter } from "./log-writer";
 import { createReasoningStore } from "../../reasoning-store";
 import { createBatchUsageWriter } from "../../usage/batch-writer";
 import { insertUsageBatch } from "../../db/usage";
@@ -112,7 +113,7 @@ function rootCause(err: unknown): string {
 }
 
 export async function bootGateway(config: Config, opts: { logger?: Logger; fetch?: typeof fetch } = {}) {
-  const logger = opts.logger ?? createLogger(config.LOG_LEVEL);
+  const logger = opts.logger ?? createLogger(config.LOG_LEVEL, createStdoutWriter());
   const database = await openDatabase(config, logger, { serveSocket: !config.DATABASE_URL });
   try {
     await waitForDatabase(database.db, config.MIGRATE_ON_START ? config.DB_CONNECT_TIMEOUT_MS : 0, logger, config.DATABASE_URL);
