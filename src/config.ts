@@ -121,6 +121,13 @@ export const ConfigSchema = z.object({
    * past it the request answers 503 with `retry-after` instead of hanging on an unreachable database.
    */
   DB_QUERY_TIMEOUT_MS: int(2_000, 50, 600_000),
+  /**
+   * What admission does when the database cannot be asked (down, partitioned, past DB_QUERY_TIMEOUT_MS).
+   * `fail-closed` (default): 503 with `retry-after`, never unmetered service. `fail-open`: a key already in the key
+   * cache is served without its rate limits and budget reservation; its usage row is queued and charged to the
+   * budgets when the database returns, so spend during an outage may pass a budget. Unknown keys are refused either way.
+   */
+  DB_OUTAGE_POLICY: z.enum(["fail-closed", "fail-open"]).default("fail-closed"),
   /** Usage rows kept in memory while the database is down (Node, Bun); from this many on, requests get 503. */
   USAGE_QUEUE_MAX: int(100_000, 1),
   /** Requests served at once by one instance (streams included); past it, 503 with `retry-after`. 0: no limit. */

@@ -91,7 +91,17 @@ export async function admit(c: Context<AppEnv>, deps: AdmitDeps, ask: { model: C
   try {
     result = await withDeadline(call, deps.config.DB_QUERY_TIMEOUT_MS);
   } catch (err) {
-    deps.logger.error("admission failed: database unavailable", { requestId: draft.requestId, error: err instanceof Error ? err.message : String(err) });
+    const error = err instanceof Error ? err.message : String(err);
+    if (deps.config.DB_OUTAGE_POLICY === "fail-open") {
+      // The key was authenticated from the cache; its row is queued and charged to the ledger once it is written.
+      deps.logger.warn("admitted without rate limits or budget reservation: database unavailable (DB_OUTAGE_POLICY=fail-open)", {
+        requestId: draft.requestId,
+        error,
+      });
+      draft.admittedOpen = true;
+      return;
+    }
+    deps.logger.error("admission failed: database unavailable", { requestId: draft.requestId, error });
     throw new GatewayError({
       status: 503,
       type: "server_error",

@@ -166,6 +166,7 @@ export function auditOf(end: RequestEnd): { line: Record<string, unknown>; recor
       attempts: usage.attempts,
       ttftMs: usage.ttftMs,
     });
+    if (usage.admittedOpen) line.unmetered = true;
   }
   if (row) {
     Object.assign(line, {

@@ -29,6 +29,8 @@ export type UsageDraft = {
   lease: UsageLease | null;
   /** Which limit refused the request (`rpm:key`, `daily:team`…), for the access log. */
   refusedBy: string | null;
+  /** Admitted without limits or reservation while the database was unavailable (DB_OUTAGE_POLICY=fail-open). */
+  admittedOpen?: boolean;
   stream: boolean;
   /** Input tokens estimated before the call (admission, and the row of a stream cut before Bedrock's usage). */
   inputEstimate?: number;
