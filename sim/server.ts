@@ -164,6 +164,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     const startedAt = Date.now();
     const id = randomUUID();
     res.setHeader("x-amzn-RequestId", id);
+    // AWS dates every answer by its own clock; clients correct their clock skew from it.
+    res.setHeader("date", new Date(Date.now() + clockOffsetMs).toUTCString());
     const controller = new AbortController();
     live.add(controller);
     state.stats.requests++;

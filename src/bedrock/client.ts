@@ -112,6 +112,8 @@ export type BedrockClientOptions = {
 };
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+/** InvalidSignatureException's messages for a signature dated too far from AWS's clock. */
+const SKEW_MESSAGE = /^Signature (expired|not yet current)/;
 
 type Limits = { connectMs: number; firstByteMs: number; idleMs: number };
 
@@ -123,6 +125,13 @@ export function createBedrockClient(opts: BedrockClientOptions): BedrockClient {
     ((region: string) => (opts.runtimeEndpoint === defaultEndpoint ? `https://bedrock-runtime.${region}.amazonaws.com` : opts.runtimeEndpoint));
 
   const signSync = opts.syncCrypto ? createSigV4Signer(opts.syncCrypto) : null;
+  /**
+   * AWS refuses a signature dated more than 5 minutes from its own clock. When it does, the offset is learnt from
+   * its answer's `Date` header (as the AWS SDKs do), signatures are dated by AWS's clock from then on, and the
+   * refused attempt is sent once more.
+   */
+  let clockOffsetMs = 0;
+  const awsNow = () => Date.now() + clockOffsetMs;
 
   async function credentials(): Promise<AwsCredentials> {
     const c = await opts.credentials();
@@ -142,10 +151,10 @@ export function createBedrockClient(opts: BedrockClientOptions): BedrockClient {
   ): Promise<[RequestInfo, RequestInit]> {
     if (signSync) {
       const c = await credentials();
-      const signedHeaders = signSync({ method, url: new URL(url), headers, body, credentials: c, region, service: "bedrock", datetime: amzDate(Date.now()) });
+      const signedHeaders = signSync({ method, url: new URL(url), headers, body, credentials: c, region, service: "bedrock", datetime: amzDate(awsNow()) });
       return [url, { method, headers: signedHeaders, body }];
     }
-    const request = await (await awsClient()).sign(url, { method, headers, body, aws: { region } });
+    const request = await (await awsClient()).sign(url, { method, headers, body, aws: { region, datetime: amzDate(awsNow()) } });
     return [request, {}];
   }
 
@@ -173,6 +182,7 @@ export function createBedrockClient(opts: BedrockClientOptions): BedrockClient {
     signal: AbortSignal | undefined,
     limits: Limits,
     stream: boolean,
+    skewRetried = false,
   ): Promise<{ res: Response; timers: AttemptTimers }> {
     const headers: Record<string, string> = { accept: init.accept };
     if (init.body !== undefined) headers["content-type"] = "application/json";
@@ -200,11 +210,29 @@ export function createBedrockClient(opts: BedrockClientOptions): BedrockClient {
     } finally {
       timers.clear();
     }
+    if (!skewRetried && learnClockSkew(res, failure)) return send(url, region, init, signal, limits, stream, true);
     const mapping = mapBedrockErrorType(failure.errorType, res.status);
     if (mapping.code === "upstream_auth_failed") {
       opts.logger.error("bedrock rejected the gateway's credentials", { status: res.status, errorType: failure.errorType, message: failure.message });
     }
     throw new AttemptError(GatewayError.fromBedrock(res.status, failure.errorType, failure.message), classifyBedrockError(failure.errorType, res.status));
+  }
+
+  /** True when AWS refused the signature for its date and its clock is known: the offset is then updated. */
+  function learnClockSkew(res: Response, failure: { errorType: string | null; message: string | null }): boolean {
+    const type = failure.errorType?.split(":")[0];
+    if (res.status !== 403 || type !== "InvalidSignatureException" || !SKEW_MESSAGE.test(failure.message ?? "")) return false;
+    const serverTime = Date.parse(res.headers.get("date") ?? "");
+    if (Number.isNaN(serverTime)) return false;
+    const offset = serverTime - Date.now();
+    // The Date header has whole seconds; a refusal with no real difference is not a clock problem.
+    if (Math.abs(offset - clockOffsetMs) < 2_000) return false;
+    opts.logger.warn("clock skew: AWS's clock differs from this machine's; signing by AWS's clock", {
+      offsetMs: offset,
+      previousOffsetMs: clockOffsetMs,
+    });
+    clockOffsetMs = offset;
+    return true;
   }
 
   /** Reads a whole answer under the attempt's first-byte limit. */

@@ -216,3 +216,52 @@ describe("Bedrock client signing with the runtime's synchronous hashes", () => {
     expect(err.code).toBe("upstream_auth_failed");
   });
 });
+
+describe("Bedrock client under clock skew", () => {
+  const syncCrypto = {
+    sha256Hex: (d: string) => createHash("sha256").update(d).digest("hex"),
+    hmacSha256: (k: string | Uint8Array, d: string) => createHmac("sha256", k).update(d).digest(),
+    hmacSha256Hex: (k: Uint8Array, d: string) => createHmac("sha256", k).update(d).digest("hex"),
+  };
+  afterAll(() => sim.setClockOffset(0));
+
+  // AWS's clock 6 minutes ahead of or behind this machine's: past SigV4's 5-minute window either way.
+  it.each([
+    ["aws4fetch", "ahead", 6 * 60_000, {}],
+    ["aws4fetch", "behind", -6 * 60_000, {}],
+    ["sync hashes", "ahead", 6 * 60_000, { syncCrypto }],
+    ["sync hashes", "behind", -6 * 60_000, { syncCrypto }],
+  ] as const)("signing with %s, AWS's clock %s: learns the offset from Date, retries once, then signs right", async (_s, _d, offset, over) => {
+    sim.setClockOffset(offset);
+    const warnings: Record<string, unknown>[] = [];
+    const logger = { ...silentLogger, warn: (msg: string, f?: Record<string, unknown>) => void warnings.push({ msg, ...f }) };
+    const c = client({ ...over, logger });
+    const before = sim.requests().length;
+    expect((await c.converse(MODEL, ask("hi"))).stopReason).toBe("end_turn");
+    expect(
+      sim
+        .requests()
+        .slice(before)
+        .map((e) => e.status),
+    ).toEqual([403, 200]);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.msg).toMatch(/clock skew/);
+    expect(Math.abs((warnings[0]!.offsetMs as number) - offset)).toBeLessThan(5_000);
+    // The offset is kept: the next call (a stream too) is signed right the first time.
+    await drain(await c.converseStream(MODEL, ask("stream me [sim:words=3]")));
+    expect(
+      sim
+        .requests()
+        .slice(before + 2)
+        .map((e) => e.status),
+    ).toEqual([200]);
+  });
+
+  it("a signature refused for another reason is not retried", async () => {
+    sim.setClockOffset(0);
+    const before = sim.requests().length;
+    const err = await rejection(client({ credentials: async () => ({ ...SIM_CREDENTIALS, secretAccessKey: "wrong" }) }).converse(MODEL, ask("hi")));
+    expect(err.code).toBe("upstream_auth_failed");
+    expect(sim.requests().length - before).toBe(1);
+  });
+});
