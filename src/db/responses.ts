@@ -3,7 +3,7 @@
  * the caller that created it (another key gets the same "not found" as for an id that never existed), and only
  * until it expires.
  */
-import { and, eq, gt, inArray, lte } from "drizzle-orm";
+import { and, eq, gt, inArray, lte, sql } from "drizzle-orm";
 import type { Db } from "./client";
 import { storedResponses } from "./schema";
 
@@ -30,6 +30,24 @@ export async function findResponse(db: Db, id: string, owner: string, now: numbe
     .where(and(eq(storedResponses.id, id), eq(storedResponses.owner, owner), gt(storedResponses.expiresAt, new Date(now))))
     .limit(1);
   return rows[0] ?? null;
+}
+
+/**
+ * The caller's stored output items with these ids (reasoning items a stateless client refers to by id), from
+ * responses that have not expired. Items come back as stored, with the gateway's own fields.
+ */
+export async function findOutputItems(db: Db, ids: string[], owner: string, now: number): Promise<Record<string, unknown>[]> {
+  if (ids.length === 0) return [];
+  const wanted = new Set(ids);
+  const byId = sql.join(
+    ids.map((id) => sql`${storedResponses.outputItems} @> ${JSON.stringify([{ id }])}::jsonb`),
+    sql` or `,
+  );
+  const rows = await db
+    .select({ outputItems: storedResponses.outputItems })
+    .from(storedResponses)
+    .where(and(eq(storedResponses.owner, owner), gt(storedResponses.expiresAt, new Date(now)), sql`(${byId})`));
+  return rows.flatMap((r) => r.outputItems.filter((item) => typeof item.id === "string" && wanted.has(item.id)));
 }
 
 /** Deletes the caller's response; false when it has none by that id. */

@@ -115,6 +115,37 @@ describe(`responses (${e2e().runtime})`, () => {
     expect(gone?.status).toBe(404);
   });
 
+  it("looks up a stored reasoning item sent back by id, and returns sealed reasoning on GET only when included", async () => {
+    const ask: OpenAI.Responses.ResponseInputItem = { role: "user", content: "Think, then call get_weather for Lyon" };
+    const common = { model: MODEL, reasoning: { effort: "low" as const }, tools: [WEATHER] };
+    const first = await client.responses.create({ ...common, input: [ask] });
+    const [reasoning, call] = first.output as [OpenAI.Responses.ResponseReasoningItem, OpenAI.Responses.ResponseFunctionToolCall];
+    expect(reasoning).toMatchObject({ type: "reasoning", id: expect.stringMatching(/^rs_/) });
+    expect(reasoning.encrypted_content).toBeUndefined();
+
+    const plain = await client.responses.retrieve(first.id);
+    expect((plain.output[0] as OpenAI.Responses.ResponseReasoningItem).encrypted_content).toBeUndefined();
+    const included = await client.responses.retrieve(first.id, { include: ["reasoning.encrypted_content"] });
+    expect((included.output[0] as OpenAI.Responses.ResponseReasoningItem).encrypted_content).toEqual(expect.any(String));
+
+    const { data: second, response } = await client.responses
+      .create({
+        ...common,
+        input: [
+          ask,
+          { type: "reasoning", id: reasoning.id, summary: [] },
+          { type: "function_call", call_id: call.call_id, name: call.name, arguments: call.arguments },
+          { type: "function_call_output", call_id: call.call_id, output: "12C" },
+        ],
+      })
+      .withResponse();
+    expect(response.headers.get("x-gateway-warning")).toBeNull();
+    expect(second.output_text).toBe(`Tool results: ${call.call_id} => 12C`);
+    const sent = (await simRequests()).at(-1)!;
+    const assistant = sent.body.messages.find((m: { role: string }) => m.role === "assistant");
+    expect(assistant.content[0].reasoningContent.reasoningText.signature).toEqual(expect.any(String));
+  });
+
   it("keeps a stored response: GET, input_items, DELETE; another key gets 404", async () => {
     const made = await client.responses.create({ model: MODEL, instructions: "Be brief.", input: "Remember me" });
     const got = await client.responses.retrieve(made.id);

@@ -6,7 +6,7 @@
 import type { ReasoningContentBlock } from "../../bedrock/converse-types";
 import type { Db } from "../../db/client";
 import { withDeadline } from "../../db/deadline";
-import { findResponse, insertResponse, type StoredResponse } from "../../db/responses";
+import { findOutputItems, findResponse, insertResponse, type StoredResponse } from "../../db/responses";
 import { randomId } from "../../deps";
 import { GatewayError } from "../../errors";
 import type { Identity } from "../../gateway/identity";
@@ -52,6 +52,29 @@ export async function loadConversation(
       warnings.push(`input[${k}].encrypted_content could not be opened (sealed for another key or by an earlier gateway secret): its reasoning was not sent`);
     }
     own.push(item);
+  }
+  // Reasoning items sent by id alone (a client that keeps item ids, not their content): their thinking comes
+  // from the caller's stored responses.
+  const byId = own.flatMap((item, k) => (item.type === "reasoning" && !item.blocks && !item.encrypted_content && item.id ? [{ k, id: item.id }] : []));
+  if (byId.length > 0) {
+    const stored = await withDeadline(
+      findOutputItems(
+        o.db,
+        byId.map((r) => r.id),
+        o.owner,
+        o.now,
+      ),
+      o.dbTimeoutMs,
+    );
+    const blocksOf = new Map(stored.map((s) => [s.id as string, s.blocks as ReasoningContentBlock[] | undefined]));
+    for (const { k, id } of byId) {
+      const blocks = blocksOf.get(id);
+      if (blocks?.length) own[k] = { ...own[k]!, blocks };
+      else
+        warnings.push(
+          `input[${k}]: reasoning item '${id}' is not stored for this key (expired, deleted or sent with store: false): its reasoning was not sent`,
+        );
+    }
   }
   return { items: [...prior, ...own], offset: prior.length, warnings };
 }
@@ -110,6 +133,25 @@ export function publicResponse(response: ResponseObject): ResponseObject {
       return rest;
     }),
   };
+}
+
+/**
+ * A stored response as GET returns it. Sealed reasoning is returned only when asked for with
+ * `include=reasoning.encrypted_content` (as on POST): sealed afresh from the stored thinking blocks.
+ */
+export async function retrievedResponse(
+  row: StoredResponse,
+  seal: ((blocks: ReasoningContentBlock[]) => Promise<string>) | null,
+): Promise<Record<string, unknown>> {
+  if (!seal) return row.response;
+  const blocksOf = new Map(row.outputItems.map((item) => [item.id, item.blocks as ReasoningContentBlock[] | undefined]));
+  const output = await Promise.all(
+    ((row.response.output ?? []) as OutputItem[]).map(async (item) => {
+      const blocks = item.type === "reasoning" ? blocksOf.get(item.id) : undefined;
+      return blocks?.length ? { ...item, encrypted_content: await seal(blocks) } : item;
+    }),
+  );
+  return { ...row.response, output };
 }
 
 /** An item as `GET /v1/responses/{id}/input_items` lists it: without the gateway's own fields. */

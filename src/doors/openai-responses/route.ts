@@ -24,7 +24,7 @@ import { noteRequestedModel } from "../../routes/resolve-model";
 import { routeBedrock } from "../../routing/upstream";
 import { toConverseRequest, type TranslatedRequest } from "../../translate/openai-to-converse";
 import { estimateInputTokens } from "../../usage/estimate";
-import { type Conversation, loadConversation, ownerOf, publicItem, sealReasoning, storeResponse, toStoredResponse } from "./context";
+import { type Conversation, loadConversation, ownerOf, publicItem, retrievedResponse, sealReasoning, storeResponse, toStoredResponse } from "./context";
 import { fromConverseResponse, type ResponseMeta } from "./from-converse";
 import { createSealer } from "./seal";
 import { ResponsesRequestSchema, type ResponseObject, type ResponsesRequest } from "./schema";
@@ -118,9 +118,12 @@ export function registerResponses(app: Hono<AppEnv>, deps: Deps): void {
 
   app.get("/v1/responses/:id", async (c) => {
     if (c.req.query("stream") === "true") throw GatewayError.invalidRequest("stream", "Streaming a stored response again is not supported by this gateway.");
-    const row = await withDeadline(findResponse(c.get("scope").db, c.req.param("id"), ownerOf(c.get("identity")), deps.clock.now()), dbTimeoutMs);
+    const owner = ownerOf(c.get("identity"));
+    const row = await withDeadline(findResponse(c.get("scope").db, c.req.param("id"), owner, deps.clock.now()), dbTimeoutMs);
     if (!row) throw notFound(c.req.param("id"));
-    return c.json(row.response);
+    const include = [...(c.req.queries("include") ?? []), ...(c.req.queries("include[]") ?? [])];
+    const seal = include.includes(ENCRYPTED_REASONING) ? (blocks: ReasoningContentBlock[]) => sealer.seal(owner, blocks) : null;
+    return c.json(await retrievedResponse(row, seal));
   });
 
   app.delete("/v1/responses/:id", async (c) => {

@@ -31,7 +31,7 @@ export type ResponsesStreamTranslator = {
 };
 
 type Open =
-  | { kind: "text"; index: number; item: MessageOutput }
+  | { kind: "text"; index: number; item: MessageOutput; json?: boolean }
   | { kind: "tool"; index: number; item: FunctionCallOutput }
   | { kind: "reasoning"; index: number; item: ReasoningOutput; text: string; signature?: string; redacted?: string; summaryOpen: boolean };
 
@@ -126,6 +126,12 @@ export function createResponsesStreamTranslator(req: ResponsesRequest, meta: Res
     const status = "completed" as const;
     if (b.kind === "text") {
       const part = b.item.content[0]!;
+      if (b.json && part.text === "") {
+        // The json tool called with no input: its answer is the empty object, as in a plain response.
+        part.text = "{}";
+        outputChars += 2;
+        out.push({ type: "response.output_text.delta", item_id: b.item.id, output_index: b.index, content_index: 0, delta: "{}", logprobs: [] });
+      }
       out.push({ type: "response.output_text.done", item_id: b.item.id, output_index: b.index, content_index: 0, text: part.text, logprobs: [] });
       out.push({ type: "response.content_part.done", item_id: b.item.id, output_index: b.index, content_index: 0, part: copy(part) });
       b.item.status = status;
@@ -172,7 +178,7 @@ export function createResponsesStreamTranslator(req: ResponsesRequest, meta: Res
           const i = event.body.contentBlockIndex;
           if (meta.jsonToolName !== undefined && tool.name === meta.jsonToolName) {
             usedJsonTool = true;
-            openText(i, out);
+            openText(i, out).json = true;
             break;
           }
           toolCalls++;

@@ -174,7 +174,8 @@ function convertItems(items: ContextItem[], offset: number, out: ChatMessage[], 
 }
 
 function toToolCall(item: FunctionCallItem) {
-  return { id: item.call_id, type: "function" as const, function: { name: item.name, arguments: item.arguments } };
+  // A call with no input may come back with empty arguments; the chat translator reads them as JSON.
+  return { id: item.call_id, type: "function" as const, function: { name: item.name, arguments: item.arguments === "" ? "{}" : item.arguments } };
 }
 
 function toChatParts(parts: ResponsesContentPart[], param: string): ContentPart[] {
