@@ -115,6 +115,32 @@ describe(`responses (${e2e().runtime})`, () => {
     expect(gone?.status).toBe(404);
   });
 
+  it("streams stateless turns the way Codex CLI sends them, reasoning sealed in output_item.done", async () => {
+    const ask: OpenAI.Responses.ResponseInputItem = { role: "user", content: "Think, then call get_weather for Nice" };
+    const common = { model: MODEL, store: false, include: ["reasoning.encrypted_content" as const], reasoning: { effort: "low" as const }, tools: [WEATHER] };
+    const done: OpenAI.Responses.ResponseOutputItem[] = [];
+    const first = await client.responses
+      .stream({ ...common, input: [ask] })
+      .on("response.output_item.done", (e) => done.push(e.item))
+      .finalResponse();
+    expect(done.map((i) => i.type)).toEqual(["reasoning", "function_call"]);
+    expect((done[0] as OpenAI.Responses.ResponseReasoningItem).encrypted_content).toEqual(expect.any(String));
+    const call = done[1] as OpenAI.Responses.ResponseFunctionToolCall;
+    expect(first.output.map((o) => o.type)).toEqual(["reasoning", "function_call"]);
+    const texts: string[] = [];
+    const second = await client.responses
+      .stream({
+        ...common,
+        input: [ask, ...(done as OpenAI.Responses.ResponseInputItem[]), { type: "function_call_output", call_id: call.call_id, output: "20C" }],
+      })
+      .on("response.output_text.delta", (e) => texts.push(e.delta))
+      .finalResponse();
+    expect(texts.join("")).toBe(`Tool results: ${call.call_id} => 20C`);
+    expect(second.status).toBe("completed");
+    const sent = (await simRequests()).at(-1)!;
+    expect(sent.body.additionalModelRequestFields?.thinking).toMatchObject({ type: "enabled" });
+  });
+
   it("looks up a stored reasoning item sent back by id, and returns sealed reasoning on GET only when included", async () => {
     const ask: OpenAI.Responses.ResponseInputItem = { role: "user", content: "Think, then call get_weather for Lyon" };
     const common = { model: MODEL, reasoning: { effort: "low" as const }, tools: [WEATHER] };
