@@ -86,7 +86,7 @@ export async function admit(c: Context<AppEnv>, deps: AdmitDeps, ask: { model: C
   const cost = budgeted ? Math.max(...ask.model.targets.map((t) => maxCostMicros(ask.inputTokens, ask.maxOutputTokens, t.pricing ?? pricing!))) : 0;
   const now = deps.clock.now();
   const periods = periodsAt(now);
-  const call = admitRequest(c.get("scope").db, periods, checks, tokens, cost);
+  const call = admitRequest(c.get("scope").db, periods, checks, tokens, cost, deps.config.DB_QUERY_TIMEOUT_MS);
   let result: Awaited<typeof call>;
   try {
     result = await withDeadline(call, deps.config.DB_QUERY_TIMEOUT_MS);
