@@ -59,7 +59,7 @@ tr.attention-near td:first-child{border-left:4px dashed var(--warn)}
 .signin label{margin:.75rem 0}
 code{font-family:ui-monospace,Menlo,monospace;font-size:.85em}
 @media (max-width:900px){.chart-wrap{grid-template-columns:1fr}}
-@media (max-width:600px){main{padding:.6rem}header{padding:.5rem .6rem}header form{margin-left:0}.card .big{font-size:1.25rem}th,td{padding:.35rem .45rem}}
+@media (max-width:600px){.chart-wrap figure.plain{overflow-x:auto}.chart{min-width:560px;font-size:15px}main{padding:.6rem}header{padding:.5rem .6rem}header form{margin-left:0}.card .big{font-size:1.25rem}th,td{padding:.35rem .45rem}}
 `;
 
 export const CONSOLE_JS = `
