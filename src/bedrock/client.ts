@@ -9,7 +9,7 @@ import { AwsClient } from "aws4fetch";
 import { GatewayError } from "../errors";
 import type { Logger } from "../logger";
 import { AttemptError, classifyBedrockError, classifyGatewayError } from "../routing/classify";
-import { mapBedrockErrorType } from "./error-map";
+import { mapBedrockErrorType, normaliseErrorType } from "./error-map";
 import { createEventStreamDecoder, type DecodedItem, INVOKE_EVENT_TYPES } from "./event-stream";
 import { amzDate, createSigV4Signer, type SyncCrypto } from "./sigv4";
 import type { ConverseRequest, ConverseResponse, ConverseStreamEvent } from "./converse-types";
@@ -220,8 +220,7 @@ export function createBedrockClient(opts: BedrockClientOptions): BedrockClient {
 
   /** True when AWS refused the signature for its date and its clock is known: the offset is then updated. */
   function learnClockSkew(res: Response, failure: { errorType: string | null; message: string | null }): boolean {
-    const type = failure.errorType?.split(":")[0];
-    if (res.status !== 403 || type !== "InvalidSignatureException" || !SKEW_MESSAGE.test(failure.message ?? "")) return false;
+    if (res.status !== 403 || normaliseErrorType(failure.errorType) !== "InvalidSignatureException" || !SKEW_MESSAGE.test(failure.message ?? "")) return false;
     const serverTime = Date.parse(res.headers.get("date") ?? "");
     if (Number.isNaN(serverTime)) return false;
     const offset = serverTime - Date.now();
