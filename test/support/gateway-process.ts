@@ -74,3 +74,18 @@ function cleanEnv(): Record<string, string> {
   }
   return out;
 }
+
+/**
+ * The environment that points a gateway process at a simulator on loopback, with the simulator's credentials and
+ * the instance metadata service off, so nothing can reach a real AWS address.
+ */
+export function simulatorEnv(simUrl: string, credentials: { accessKeyId: string; secretAccessKey: string }): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL_BEDROCK_RUNTIME: simUrl,
+    AWS_ENDPOINT_URL_BEDROCK: simUrl,
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    AWS_REGION: "us-east-1",
+    AWS_EC2_METADATA_DISABLED: "true",
+  };
+}

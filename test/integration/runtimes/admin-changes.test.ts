@@ -12,7 +12,7 @@ import { setModel, setModelEnabled } from "../../../src/db/models";
 import { models } from "../../../src/db/schema";
 import { randomId, systemClock } from "../../../src/deps";
 import { openTestPostgres, randomEmail, testDatabaseUrl } from "../../support/db";
-import { ROOT, startGatewayProcess, type GatewayProcess } from "../../support/gateway-process";
+import { ROOT, startGatewayProcess, type GatewayProcess, simulatorEnv } from "../../support/gateway-process";
 
 const CREDENTIALS = { accessKeyId: "AKIAADMINCHANGES0000", secretAccessKey: "admin-changes-secret" };
 let sim: Simulator;
@@ -43,12 +43,7 @@ describe.each(["node", "bun"] as const)("admin changes on a running %s gateway",
   beforeAll(async () => {
     gw = await startGatewayProcess(runtime, {
       DATABASE_URL: testDatabaseUrl(),
-      AWS_ENDPOINT_URL_BEDROCK_RUNTIME: sim.url,
-      AWS_ENDPOINT_URL_BEDROCK: sim.url,
-      AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
-      AWS_REGION: "us-east-1",
-      AWS_EC2_METADATA_DISABLED: "true",
+      ...simulatorEnv(sim.url, CREDENTIALS),
       LOG_LEVEL: "warn",
       KEY_CACHE_TTL_MS: "600000",
     });

@@ -11,7 +11,7 @@ import { createKey } from "../../../src/db/keys";
 import { usageEvents } from "../../../src/db/schema";
 import { randomId, systemClock } from "../../../src/deps";
 import { openTestPostgres, testDatabaseUrl } from "../../support/db";
-import { ROOT, startGatewayProcess, type GatewayProcess } from "../../support/gateway-process";
+import { ROOT, startGatewayProcess, type GatewayProcess, simulatorEnv } from "../../support/gateway-process";
 
 const CREDENTIALS = { accessKeyId: "AKIADISCONNECT000000", secretAccessKey: "disconnect-secret" };
 const STREAMS = 60;
@@ -26,11 +26,7 @@ beforeAll(async () => {
   tdb = await openTestPostgres();
   gw = await startGatewayProcess("node", {
     DATABASE_URL: testDatabaseUrl(),
-    AWS_ENDPOINT_URL_BEDROCK_RUNTIME: sim.url,
-    AWS_ENDPOINT_URL_BEDROCK: sim.url,
-    AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
-    AWS_REGION: "us-east-1",
+    ...simulatorEnv(sim.url, CREDENTIALS),
     LOG_LEVEL: "info",
     MIGRATE_ON_START: "false",
   });

@@ -12,7 +12,7 @@ import { createKey } from "../../../src/db/keys";
 import { usageEvents } from "../../../src/db/schema";
 import { randomId, systemClock } from "../../../src/deps";
 import { openTestPostgres, testDatabaseUrl } from "../../support/db";
-import { ROOT, startGatewayProcess, type GatewayProcess, type Runtime } from "../../support/gateway-process";
+import { ROOT, startGatewayProcess, type GatewayProcess, type Runtime, simulatorEnv } from "../../support/gateway-process";
 
 // Exercises the quoting of scripts/start-worker.mjs's env file and dotenv-expand's `$` handling.
 const CREDENTIALS = { accessKeyId: "AKIALIFECYCLE0000000", secretAccessKey: "se$HOME'cr${PATH}et/+x" };
@@ -63,11 +63,7 @@ describe.each<Runtime>(["node", "bun", "workerd"])("%s runtime", (runtime) => {
     const started = Date.now();
     gw = await startGatewayProcess(runtime, {
       DATABASE_URL: testDatabaseUrl(),
-      AWS_ENDPOINT_URL_BEDROCK_RUNTIME: sim.url,
-      AWS_ENDPOINT_URL_BEDROCK: sim.url,
-      AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
-      AWS_REGION: "us-east-1",
+      ...simulatorEnv(sim.url, CREDENTIALS),
       LOG_LEVEL: "warn",
       MIGRATE_ON_START: "false",
       SHUTDOWN_TIMEOUT_MS: "10000",
