@@ -3,7 +3,7 @@
  * the caller that created it (another key gets the same "not found" as for an id that never existed), and only
  * until it expires.
  */
-import { and, eq, gt, inArray, lte, sql } from "drizzle-orm";
+import { type AnyColumn, and, eq, gt, inArray, lte, sql } from "drizzle-orm";
 import type { Db } from "./client";
 import { storedResponses } from "./schema";
 
@@ -48,6 +48,26 @@ export async function findOutputItems(db: Db, ids: string[], owner: string, now:
     .from(storedResponses)
     .where(and(eq(storedResponses.owner, owner), gt(storedResponses.expiresAt, new Date(now)), sql`(${byId})`));
   return rows.flatMap((r) => r.outputItems.filter((item) => typeof item.id === "string" && wanted.has(item.id)));
+}
+
+/**
+ * The caller's stored items with these ids, output and input items alike (what `item_reference` input items name),
+ * from responses that have not expired. An item kept by several responses (a later turn's input holds the earlier
+ * turns) comes back once, its output copy first. Items come back as stored, with the gateway's own fields.
+ */
+export async function findStoredItems(db: Db, ids: string[], owner: string, now: number): Promise<Record<string, unknown>[]> {
+  if (ids.length === 0) return [];
+  const contains = (column: AnyColumn) => ids.map((id) => sql`${column} @> ${JSON.stringify([{ id }])}::jsonb`);
+  const byId = sql.join([...contains(storedResponses.outputItems), ...contains(storedResponses.inputItems)], sql` or `);
+  const rows = await db
+    .select({ outputItems: storedResponses.outputItems, inputItems: storedResponses.inputItems })
+    .from(storedResponses)
+    .where(and(eq(storedResponses.owner, owner), gt(storedResponses.expiresAt, new Date(now)), sql`(${byId})`));
+  const found = new Map<string, Record<string, unknown>>();
+  for (const item of [...rows.flatMap((r) => r.outputItems), ...rows.flatMap((r) => r.inputItems)]) {
+    if (typeof item.id === "string" && ids.includes(item.id) && !found.has(item.id)) found.set(item.id, item);
+  }
+  return [...found.values()];
 }
 
 /** Deletes the caller's response; false when it has none by that id. */

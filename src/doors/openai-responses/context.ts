@@ -6,12 +6,12 @@
 import type { ReasoningContentBlock } from "../../bedrock/converse-types";
 import type { Db } from "../../db/client";
 import { withDeadline } from "../../db/deadline";
-import { findOutputItems, findResponse, insertResponse, type StoredResponse } from "../../db/responses";
+import { findOutputItems, findResponse, findStoredItems, insertResponse, type StoredResponse } from "../../db/responses";
 import { randomId } from "../../deps";
 import { GatewayError } from "../../errors";
 import type { Identity } from "../../gateway/identity";
 import type { Sealer } from "./seal";
-import type { InputItem, OutputItem, ResponseObject, ResponsesRequest } from "./schema";
+import type { OutputItem, RequestItem, ResponseObject, ResponsesRequest } from "./schema";
 import type { ContextItem } from "./to-chat";
 
 /** Whose responses these are: the key (a key never sees another key's responses), or a JWT caller's user. */
@@ -40,10 +40,13 @@ export async function loadConversation(
     }
     prior = [...(row.inputItems as ContextItem[]), ...(row.outputItems as ContextItem[])];
   }
-  const input: InputItem[] = typeof req.input === "string" ? [{ type: "message", role: "user", content: req.input }] : (req.input ?? []);
+  const sent: RequestItem[] = typeof req.input === "string" ? [{ type: "message", role: "user", content: req.input }] : (req.input ?? []);
+  const refs = [...new Set(sent.flatMap((item) => (item.type === "item_reference" ? [item.id] : [])))];
+  const stored = refs.length > 0 ? await withDeadline(findStoredItems(o.db, refs, o.owner, o.now), o.dbTimeoutMs) : [];
+  const input = withReferencedItems(sent, stored);
   const own: ContextItem[] = [];
   for (const [k, item] of input.entries()) {
-    if (item.type === "reasoning" && item.encrypted_content) {
+    if (item.type === "reasoning" && !item.blocks && item.encrypted_content) {
       const blocks = await o.sealer.open(o.owner, item.encrypted_content);
       if (blocks) {
         own.push({ ...item, blocks });
@@ -77,6 +80,27 @@ export async function loadConversation(
     }
   }
   return { items: [...prior, ...own], offset: prior.length, warnings };
+}
+
+/**
+ * The input with each `item_reference` replaced by the stored item it names (`stored`: the caller's items found by
+ * those ids, with their thinking blocks). A reference to an item the caller has not stored is a 404 naming it, in
+ * OpenAI's words.
+ */
+export function withReferencedItems(input: RequestItem[], stored: Record<string, unknown>[]): ContextItem[] {
+  const byId = new Map(stored.map((item) => [item.id, item]));
+  return input.map((item, k) => {
+    if (item.type !== "item_reference") return item;
+    const found = byId.get(item.id);
+    if (!found) {
+      throw GatewayError.notFound(
+        `Item with id '${item.id}' not found. Items are kept only from responses stored for this key (\`store\` not false) until they expire: send the item itself, or remove this reference from your input.`,
+        null,
+        `input[${k}]`,
+      );
+    }
+    return found as ContextItem;
+  });
 }
 
 /** Reasoning items get their sealed thinking when the client asked for it (`include`), else none. */

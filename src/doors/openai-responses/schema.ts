@@ -61,18 +61,34 @@ const ReasoningItemSchema = z.looseObject({
   status: z.string().nullish(),
 });
 
+/**
+ * A reference to an item the caller's stored responses hold (`{"type":"item_reference","id":"fc_…"}`; openai-node
+ * also allows the bare `{"id":…}`). Resolved from storage before translation (context.ts).
+ */
+const ItemReferenceSchema = z.looseObject({ type: z.literal("item_reference").optional(), id: z.string().min(1) });
+
 export type MessageItem = z.output<typeof MessageItemSchema>;
 export type FunctionCallItem = z.output<typeof FunctionCallItemSchema>;
 export type FunctionCallOutputItem = z.output<typeof FunctionCallOutputItemSchema>;
 export type ReasoningItem = z.output<typeof ReasoningItemSchema>;
 export type InputItem = MessageItem | FunctionCallItem | FunctionCallOutputItem | ReasoningItem;
+export type ItemReference = { type: "item_reference"; id: string };
+/** What `input` may hold: items, and references to stored items. */
+export type RequestItem = InputItem | ItemReference;
 
 /**
  * One input item. Parsed by its `type` (a message may omit it, as EasyInputMessage does), so an issue names the
  * field inside the item; an unknown type is a 400 naming it.
  */
-const InputItemSchema = z.unknown().transform((value, ctx): InputItem => {
-  const type = typeof value === "object" && value !== null ? (value as { type?: unknown }).type : undefined;
+const InputItemSchema = z.unknown().transform((value, ctx): RequestItem => {
+  const fields = typeof value === "object" && value !== null ? (value as { type?: unknown; role?: unknown; id?: unknown }) : {};
+  const type = fields.type;
+  if (type === "item_reference" || (type === undefined && fields.role === undefined && fields.id !== undefined)) {
+    const r = ItemReferenceSchema.safeParse(value);
+    if (r.success) return { type: "item_reference", id: r.data.id };
+    for (const issue of r.error.issues) ctx.addIssue({ ...issue });
+    return z.NEVER;
+  }
   const schema =
     type === undefined || type === "message"
       ? MessageItemSchema
@@ -89,6 +105,24 @@ const InputItemSchema = z.unknown().transform((value, ctx): InputItem => {
   }
   const r = schema.safeParse(value);
   if (r.success) return r.data as InputItem;
+  for (const issue of r.error.issues) ctx.addIssue({ ...issue });
+  return z.NEVER;
+});
+
+const InputItemsSchema = z.array(InputItemSchema);
+
+/**
+ * `input`: a string, or items. Not a `z.union`: a union reports a bad item as one issue at `input` ("Invalid
+ * input"), so the array's own issues are passed on here, naming the item (`input[2].call_id`).
+ */
+const InputSchema = z.unknown().transform((value, ctx): string | RequestItem[] => {
+  if (typeof value === "string") return value;
+  if (!Array.isArray(value)) {
+    ctx.addIssue({ code: "custom", message: "expected a string or an array of input items" });
+    return z.NEVER;
+  }
+  const r = InputItemsSchema.safeParse(value);
+  if (r.success) return r.data;
   for (const issue of r.error.issues) ctx.addIssue({ ...issue });
   return z.NEVER;
 });
@@ -119,7 +153,7 @@ const TextFormatSchema = z.discriminatedUnion("type", [
 
 export const ResponsesRequestSchema = z.looseObject({
   model: z.string().min(1),
-  input: z.union([z.string(), z.array(InputItemSchema)]).optional(),
+  input: InputSchema.optional(),
   instructions: z.string().nullish(),
   previous_response_id: z.string().nullish(),
   stream: z.boolean().nullish(),

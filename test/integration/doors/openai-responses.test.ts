@@ -99,3 +99,55 @@ describe("POST /v1/responses", () => {
     expect(second.previous_response_id).toBe(first.id);
   });
 });
+
+describe("item_reference input items", () => {
+  it("resolves references to the caller's stored items (reasoning with its thinking), and 404s one it does not hold", async () => {
+    const k = await h.newKey("resp-ref");
+    const c = client(k.key);
+    const ask: OpenAI.Responses.ResponseInputItem = { role: "user", content: "Think, then call get_weather for Lyon" };
+    const common = { model: MODEL, reasoning: { effort: "low" as const }, tools: [WEATHER] };
+    const first = await c.responses.create({ ...common, input: [ask] });
+    const [reasoning, call] = first.output as [OpenAI.Responses.ResponseReasoningItem, OpenAI.Responses.ResponseFunctionToolCall];
+    expect(reasoning.type).toBe("reasoning");
+    expect(call.type).toBe("function_call");
+
+    const { data: second, response } = await c.responses
+      .create({
+        ...common,
+        store: false,
+        input: [
+          ask,
+          { type: "item_reference", id: reasoning.id },
+          { type: "item_reference", id: call.id! },
+          { type: "function_call_output", call_id: call.call_id, output: "12C" },
+        ],
+      })
+      .withResponse();
+    expect(response.headers.get("x-gateway-warning")).toBeNull();
+    expect(second.output_text).toBe(`Tool results: ${call.call_id} => 12C`);
+    const assistant = lastSimBody().body.messages.find((m: { role: string }) => m.role === "assistant");
+    expect(assistant.content[0].reasoningContent.reasoningText.signature).toEqual(expect.any(String));
+    expect(assistant.content[1].toolUse).toMatchObject({ toolUseId: call.call_id, name: "get_weather", input: { city: "sample" } });
+
+    const calls = sim.requests().length;
+    const refuse = async (key: string, id: string) => {
+      const res = await h.app.request("/v1/responses", {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: MODEL, input: [ask, { type: "item_reference", id }] }),
+      });
+      return { status: res.status, body: (await res.json()) as { error: Record<string, unknown> } };
+    };
+    const missing = await refuse(k.key, "fc_never_stored");
+    expect(missing.status).toBe(404);
+    expect(missing.body.error).toMatchObject({ type: "invalid_request_error", param: "input[1]" });
+    expect(missing.body.error.message).toContain("Item with id 'fc_never_stored' not found.");
+    // Another key's items are not found either.
+    const other = await h.newKey("resp-ref-other");
+    expect((await refuse(other.key, call.id!)).body.error).toMatchObject({ param: "input[1]" });
+    const bad = await refuse(k.key, "");
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatchObject({ type: "invalid_request_error", param: "input[1].id" });
+    expect(sim.requests().length).toBe(calls);
+  });
+});
