@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { randomBytes } from "node:crypto";
 import type { TestProject } from "vitest/node";
 import { SIM_CREDENTIALS, startSimulator } from "../../sim/server";
 import postgres from "postgres";
@@ -14,7 +15,18 @@ import { costMicros } from "../../src/usage/cost";
 import { ensureTestDatabase, testDatabaseUrl } from "./db";
 import { ROOT, startGatewayProcess, type Runtime } from "./gateway-process";
 
-export type E2EContext = { runtime: string; baseURL: string; gatewayURL: string; simURL: string; databaseUrl: string; database: "postgres" | "pglite" };
+export type E2EContext = {
+  runtime: string;
+  baseURL: string;
+  gatewayURL: string;
+  simURL: string;
+  databaseUrl: string;
+  database: "postgres" | "pglite";
+  /** The gateway's ADMIN_TOKEN: the console at /admin is on for the whole suite (test/e2e/admin.test.ts). */
+  adminToken: string;
+  /** The gateway's KEY_CACHE_TTL_MS: how late a revocation may reach a runtime that cannot hear change notices. */
+  keyCacheTtlMs: number;
+};
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -45,6 +57,9 @@ export default async function setup(project: TestProject) {
     STREAM_IDLE_TIMEOUT_MS: "3000",
     UPSTREAM_TIMEOUT_MS: "5000",
     SHUTDOWN_TIMEOUT_MS: "5000",
+    // The console on, with a token of this run only (checked at teardown never to reach the logs).
+    ADMIN_TOKEN: `e2e-admin-${randomBytes(18).toString("base64url")}`,
+    KEY_CACHE_TTL_MS: "10000",
   };
   if (pglite) {
     dataDir = mkdtempSync(path.join(tmpdir(), "bgw-e2e-pglite-"));
@@ -73,6 +88,8 @@ export default async function setup(project: TestProject) {
     simURL: sim.url,
     databaseUrl: databaseUrl!,
     database: pglite ? "pglite" : "postgres",
+    adminToken: env.ADMIN_TOKEN,
+    keyCacheTtlMs: Number(env.KEY_CACHE_TTL_MS),
   });
 
   const suiteStarted = new Date();
@@ -84,7 +101,7 @@ export default async function setup(project: TestProject) {
     });
     const code = await gateway.stop("SIGTERM");
     try {
-      assertNothingSensitiveLogged(gateway.logs());
+      assertNothingSensitiveLogged(gateway.logs(), env.ADMIN_TOKEN);
     } catch (err) {
       // vitest reports a teardown error without failing the run: fail it explicitly.
       console.error(`${project.name}: ${(err as Error).message}`);
@@ -133,7 +150,8 @@ async function assertExactCosts(url: string, since: Date): Promise<void> {
 /** Prompts the e2e suite sends (and the simulator echoes); none may reach the gateway's logs, nor may any key. */
 const PROMPTS = ["Hello gateway", "Stream this please", "What is the weather in Paris", "Invent a person", "Think, then call get_weather", "during the outage"];
 
-function assertNothingSensitiveLogged(logs: string): void {
+function assertNothingSensitiveLogged(logs: string, adminToken: string): void {
+  if (logs.includes(adminToken)) throw new Error("the admin token reached the gateway's logs");
   const key = /bgw_live_[0-9A-Za-z]{32,}/.exec(logs);
   if (key) throw new Error(`an API key reached the gateway's logs: ${key[0].slice(0, 15)}…`);
   for (const p of PROMPTS) if (logs.includes(p)) throw new Error(`a prompt reached the gateway's logs: "${p}"`);
