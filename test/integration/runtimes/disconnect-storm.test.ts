@@ -1,7 +1,8 @@
 /**
- * Many clients walking away mid-stream from a real Node gateway process: every stream's upstream is cancelled at the
- * simulator, every usage row says `aborted` (499), and the log says the client went away — never that Bedrock cut
- * the stream (upstream_stream_truncated).
+ * A thousand concurrent streams through a real Node gateway process: all open at once (none waits in silence behind
+ * a socket cap), those read to the end are delivered whole, and those the clients walk away from mid-stream have
+ * their upstream cancelled at the simulator, their usage row `aborted` (499), and a log line saying the client went
+ * away — never that Bedrock cut the stream (upstream_stream_truncated).
  */
 import { execFileSync } from "node:child_process";
 import { inArray } from "drizzle-orm";
@@ -14,7 +15,9 @@ import { openTestPostgres, testDatabaseUrl } from "../../support/db";
 import { ROOT, startGatewayProcess, type GatewayProcess, simulatorEnv } from "../../support/gateway-process";
 
 const CREDENTIALS = { accessKeyId: "AKIADISCONNECT000000", secretAccessKey: "disconnect-secret" };
-const STREAMS = 60;
+const STREAMS = 1000;
+/** Of them, this many are read to their end; the rest are dropped after their first bytes. */
+const DELIVERED = 100;
 
 let sim: Simulator;
 let tdb: Awaited<ReturnType<typeof openTestPostgres>>;
@@ -43,46 +46,78 @@ async function until(pred: () => boolean | Promise<boolean>, ms = 15_000) {
   while (!(await pred()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
 }
 
-describe("clients disconnecting mid-stream from a Node gateway", () => {
-  it(`${STREAMS} streams dropped after their first bytes: upstream cancelled, rows aborted, logs blame the client`, async () => {
+describe("a thousand concurrent streams through a Node gateway", () => {
+  it(`${STREAMS} streams open at once; ${DELIVERED} delivered whole, the rest dropped: upstream cancelled, rows aborted, logs blame the client`, async () => {
     const key = await createKey(tdb.db, { user: `disconnect-${randomId(6)}@test.local` }, systemClock);
     const cancelledBefore = sim.stats().streamsCancelled;
+    // Every stream is held open until all have their headers and first bytes: a stream that waited in silence
+    // behind an earlier one (a socket cap, a queue) would keep this Promise.all from resolving.
     const opened = await Promise.all(
-      Array.from({ length: STREAMS }, async () => {
+      Array.from({ length: STREAMS }, async (_, i) => {
+        const deliver = i < DELIVERED;
         const controller = new AbortController();
         const res = await fetch(`${gw.url}/v1/chat/completions`, {
           method: "POST",
           headers: { authorization: `Bearer ${key.key}`, "content-type": "application/json" },
-          body: JSON.stringify({ model: "nova-lite", stream: true, messages: [{ role: "user", content: "[sim:delay=50] [sim:words=400]" }] }),
+          body: JSON.stringify({
+            model: "nova-lite",
+            stream: true,
+            messages: [{ role: "user", content: deliver ? "[sim:delay=20] [sim:words=40]" : "[sim:delay=100] [sim:words=3000]" }],
+          }),
           signal: controller.signal,
         });
         expect(res.status).toBe(200);
         const reader = res.body!.getReader();
-        await reader.read();
-        return { controller, reader, requestId: res.headers.get("x-request-id")! };
+        const first = await reader.read();
+        return { deliver, controller, reader, first: first.value, requestId: res.headers.get("x-request-id")! };
       }),
     );
-    for (const s of opened) s.controller.abort();
-    await Promise.all(opened.map((s) => s.reader.read().catch(() => {})));
+    const dropped = opened.filter((s) => !s.deliver);
+    for (const s of dropped) s.controller.abort();
+    await Promise.all(dropped.map((s) => s.reader.read().catch(() => {})));
+
+    // The delivered ones: read to [DONE], every word of the simulator's 40-word reply there.
+    const decoder = new TextDecoder();
+    for (const s of opened.filter((x) => x.deliver)) {
+      let text = decoder.decode(s.first, { stream: true });
+      for (;;) {
+        const { done, value } = await s.reader.read();
+        if (done) break;
+        text += decoder.decode(value, { stream: true });
+      }
+      expect(text.trimEnd().endsWith("data: [DONE]"), s.requestId).toBe(true);
+      const content = text
+        .split("\n")
+        .filter((l) => l.startsWith("data: {"))
+        .map((l) => JSON.parse(l.slice(6)).choices?.[0]?.delta?.content ?? "")
+        .join("");
+      expect(content.trim().split(/\s+/), s.requestId).toHaveLength(40);
+    }
 
     const ids = opened.map((s) => s.requestId);
     const rows = async () => tdb.db.select().from(usageEvents).where(inArray(usageEvents.requestId, ids));
-    await until(async () => (await rows()).length === STREAMS && sim.stats().streamsCancelled - cancelledBefore >= STREAMS);
+    await until(async () => (await rows()).length === STREAMS && sim.stats().streamsCancelled - cancelledBefore >= dropped.length, 30_000);
 
-    const settled = await rows();
-    expect(settled).toHaveLength(STREAMS);
-    for (const row of settled) {
-      expect(row.status).toBe("aborted");
-      expect(row.httpStatus).toBe(499);
+    const settled = new Map((await rows()).map((r) => [r.requestId, r]));
+    expect(settled.size).toBe(STREAMS);
+    for (const s of opened) {
+      const row = settled.get(s.requestId)!;
+      expect([row.status, row.httpStatus], s.requestId).toEqual(s.deliver ? ["ok", 200] : ["aborted", 499]);
     }
-    expect(sim.stats().streamsCancelled - cancelledBefore).toBeGreaterThanOrEqual(STREAMS);
+    expect(sim.stats().streamsCancelled - cancelledBefore).toBeGreaterThanOrEqual(dropped.length);
+    expect(sim.stats().openStreams).toBe(0);
 
-    const logs = gw.logs();
-    for (const id of ids) {
-      const lines = logs.split("\n").filter((l) => l.includes(id) && l.includes("stream ended"));
-      expect(lines, id).toHaveLength(1);
-      expect(lines[0]).toContain("client_gone");
+    // One "stream ended" line per request, saying how: done for the delivered, client_gone for the dropped.
+    const ends = new Map<string, string[]>();
+    for (const line of gw.logs().split("\n")) {
+      const id = line.includes("stream ended") ? /"requestId":"([^"]+)"/.exec(line)?.[1] : undefined;
+      if (id) ends.set(id, [...(ends.get(id) ?? []), line]);
     }
-    expect(logs).not.toContain("upstream_stream_truncated");
-  }, 60_000);
+    for (const s of opened) {
+      const lines = ends.get(s.requestId) ?? [];
+      expect(lines, s.requestId).toHaveLength(1);
+      expect(lines[0]).toContain(s.deliver ? '"end":"done"' : '"end":"client_gone"');
+    }
+    expect(gw.logs()).not.toContain("upstream_stream_truncated");
+  }, 120_000);
 });
