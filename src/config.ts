@@ -122,6 +122,12 @@ export const ConfigSchema = z.object({
    */
   DB_QUERY_TIMEOUT_MS: int(2_000, 50, 600_000),
   /**
+   * Connections each Node or Bun instance keeps to DATABASE_URL. Admission batches concurrent requests into few
+   * statements, so a small pool serves thousands of requests; size it against Postgres's max_connections divided
+   * by the number of instances (and a pooler such as PgBouncer in front for many instances).
+   */
+  DB_POOL_MAX: int(10, 1, 1_000),
+  /**
    * What admission does when the database cannot be asked (down, partitioned, past DB_QUERY_TIMEOUT_MS).
    * `fail-closed` (default): 503 with `retry-after`, never unmetered service. `fail-open`: a key already in the key
    * cache is served without its rate limits and budget reservation; its usage row is queued and charged to the

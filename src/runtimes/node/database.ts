@@ -23,7 +23,7 @@ export type OpenDatabaseOptions = {
   serveSocket?: boolean;
   /** Port for the socket; 0 or absent picks a free one. */
   socketPort?: number;
-  /** postgres.js pool size with DATABASE_URL (default 10). */
+  /** postgres.js pool size with DATABASE_URL (default: DB_POOL_MAX). */
   poolMax?: number;
   /** How long to wait for another process (e.g. a CLI command) to let go of the PGlite folder. */
   lockTimeoutMs?: number;
@@ -51,7 +51,8 @@ export class DatabaseInUseError extends Error {
 }
 
 export async function openDatabase(config: Config, logger: Logger, opts: OpenDatabaseOptions = {}): Promise<Database> {
-  if (config.DATABASE_URL) return openPostgres(config.DATABASE_URL, opts.poolMax ?? 10, connectTimeoutSeconds(config.DB_QUERY_TIMEOUT_MS), logger);
+  if (config.DATABASE_URL)
+    return openPostgres(config.DATABASE_URL, opts.poolMax ?? config.DB_POOL_MAX, connectTimeoutSeconds(config.DB_QUERY_TIMEOUT_MS), logger);
   const dataDir = config.DATA_DIR;
   const deadline = Date.now() + (opts.lockTimeoutMs ?? 5_000);
   for (;;) {
