@@ -10,6 +10,7 @@ import type { Metrics } from "./metrics";
 import type { ReasoningStore } from "./reasoning-store";
 import type { ResolveRemoteImage } from "./translate/remote-images";
 import type { UsageWriter } from "./usage/batch-writer";
+import type { ShutdownSignal } from "./gateway/shutdown-signal";
 
 export type Clock = { now(): number };
 export type Ids = { requestId(): string; completionId(): string };
@@ -51,6 +52,11 @@ export type Deps = {
    * address it vetted, capped in size and time. Node and Bun pass one; Workers none (remote URLs then stay a 400).
    */
   fetchRemoteImage?: ResolveRemoteImage;
+  /**
+   * Raised by a graceful stop at its drain deadline (Node, Bun): each stream still open ends itself with its door's
+   * error event and a `shutdown` row. Absent on Workers, whose runtime ends requests itself.
+   */
+  shutdown?: ShutdownSignal;
 };
 
 /** What belongs to one request where the runtime cannot share it across requests (Workers: the database socket). */

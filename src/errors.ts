@@ -89,6 +89,17 @@ export class GatewayError extends Error {
     return new GatewayError({ status, type: "server_error", code, message });
   }
 
+  /** A graceful stop refusing a request, or ending a stream still open at its drain deadline: retry elsewhere. */
+  static shuttingDown(): GatewayError {
+    return new GatewayError({
+      status: 503,
+      type: "server_error",
+      code: "shutting_down",
+      message: "The gateway is shutting down; retry the request.",
+      retryAfter: 1,
+    });
+  }
+
   static internal(message = "The gateway had an internal error; the request id identifies it in the logs."): GatewayError {
     return new GatewayError({ status: 500, type: "server_error", code: "internal_error", message });
   }

@@ -10,6 +10,8 @@
  *   upstream_cut    the upstream ended early or sent bytes that are not a stream (truncated, reset, corrupt)
  *   upstream_error  Bedrock sent an exception (throttling, model error…) or stopped sending (idle timeout)
  *   internal_error  the gateway failed translating the stream
+ *   shutdown        the server's graceful stop reached its drain deadline with the stream still open (row: error,
+ *                   503 shutting_down); the client gets the door's error event, so it can retry elsewhere
  *
  * Errors after the first byte are written in the door's own shape (its `errorEvent`), then the stream closes.
  */
@@ -17,7 +19,7 @@ import type { Deps } from "../deps";
 import { GatewayError } from "../errors";
 import { settleUsage, type UsageDraft, type UsageOutcome } from "../usage/draft";
 
-export type StreamEnd = "done" | "client_gone" | "upstream_cut" | "upstream_error" | "internal_error";
+export type StreamEnd = "done" | "client_gone" | "upstream_cut" | "upstream_error" | "internal_error" | "shutdown";
 
 /** What a door supplies: its pure translator, its encoder, and how its state fills the usage row. */
 export type StreamDoor<E, O> = {
@@ -50,25 +52,29 @@ export type RelayPlan<E, O> = {
 const encoder = new TextEncoder();
 const toBytes = (out: string | Uint8Array): Uint8Array => (typeof out === "string" ? encoder.encode(out) : out);
 const CLIENT_GONE: UsageOutcome = { status: "aborted", httpStatus: 499, errorCode: "client_closed_request" };
+/** The gateway itself ended the stream (not the client, not Bedrock): the status and code its drain refusals use. */
+const SHUTDOWN: UsageOutcome = { status: "error", httpStatus: 503, errorCode: "shutting_down" };
 /** Codes of a stream that stopped being a stream (as opposed to Bedrock reporting an error in it). */
 const CUT_CODES = new Set(["upstream_stream_truncated", "upstream_malformed_stream", "upstream_stream_error"]);
 
 /** Builds the client-facing body; the draft is deferred to it (the usage middleware no longer settles it). */
-export function relayStream<E, O>(deps: Pick<Deps, "clock" | "logger">, plan: RelayPlan<E, O>): ReadableStream<Uint8Array> {
+export function relayStream<E, O>(deps: Pick<Deps, "clock" | "logger" | "shutdown">, plan: RelayPlan<E, O>): ReadableStream<Uint8Array> {
   const { draft, door, signal } = plan;
   draft.deferred = true;
   const reader = plan.events.getReader();
   let pending: Promise<ReadableStreamReadResult<E>> | null = null;
   let ended = false;
+  let unregister: (() => void) | undefined;
 
   const end = (how: StreamEnd, outcome: UsageOutcome, detail?: { error?: unknown }) => {
     if (ended) return;
     ended = true;
+    unregister?.();
     door.beforeSettle(draft, outcome);
     settleUsage(deps, draft, outcome);
     const fields = { requestId: draft.requestId, end: how, status: outcome.httpStatus, code: outcome.errorCode ?? undefined };
     if (how === "internal_error") deps.logger.error("stream ended", { ...fields, error: detail?.error });
-    else if (how === "upstream_cut" || how === "upstream_error") deps.logger.warn("stream ended", fields);
+    else if (how === "upstream_cut" || how === "upstream_error" || how === "shutdown") deps.logger.warn("stream ended", fields);
     else deps.logger.info("stream ended", fields);
   };
 
@@ -115,8 +121,27 @@ export function relayStream<E, O>(deps: Pick<Deps, "clock" | "logger">, plan: Re
     end(how, { status: "error", httpStatus: gw.status, errorCode: gw.code ?? gw.type }, { error: known ? undefined : err });
   };
 
+  /** The drain deadline passed: the door's error event, a clean close, the upstream cancelled, the row written. */
+  const shutDown = (controller: ReadableStreamDefaultController<Uint8Array>) => {
+    if (ended) return;
+    const err = GatewayError.shuttingDown();
+    try {
+      controller.enqueue(toBytes(door.errorEvent(err)));
+      controller.close();
+    } catch {
+      // The body was already closed by the runtime: nothing more can reach the client, the row still says why.
+    }
+    end("shutdown", SHUTDOWN);
+    reader.cancel(err).catch(() => {});
+  };
+
   return new ReadableStream<Uint8Array>(
     {
+      start(controller) {
+        if (!deps.shutdown) return;
+        if (deps.shutdown.requested) return shutDown(controller);
+        unregister = deps.shutdown.onShutdown(() => shutDown(controller));
+      },
       async pull(controller) {
         // Keep reading until there is something to send: a pull that enqueues nothing is not called again.
         for (;;) {

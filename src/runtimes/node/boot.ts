@@ -12,6 +12,7 @@ import { defaultModelRows } from "../../models/catalogue";
 import { databaseCatalogue } from "../../models/source";
 import { bedrockControlEndpoint, bedrockRuntimeEndpoint, ConfigError, parseConfig, type Config } from "../../config";
 import { randomIds, systemClock, type Deps } from "../../deps";
+import { createShutdownSignal } from "../../gateway/shutdown-signal";
 import type { Db } from "../../db/client";
 import { runMigrations } from "../../db/migrate";
 import { createLogger, type Logger } from "../../logger";
@@ -160,6 +161,8 @@ export async function bootGateway(config: Config, opts: { logger?: Logger; fetch
       observability.usageRowsWritten(rows.length);
     },
   });
+  // Raised by the graceful stop (shutdown.ts) at its drain deadline, to end the streams still open.
+  const shutdown = createShutdownSignal();
   const deps: Deps = {
     config,
     db: database.db,
@@ -181,6 +184,7 @@ export async function bootGateway(config: Config, opts: { logger?: Logger; fetch
     fetchRemoteImage: config.ALLOW_REMOTE_IMAGES
       ? createRemoteImageFetcher({ maxBytes: config.REMOTE_IMAGE_MAX_BYTES, timeoutMs: config.REMOTE_IMAGE_TIMEOUT_MS })
       : undefined,
+    shutdown,
   };
   // The drain closes the database last: buffered spans are exported just before it.
   const closeDatabase = database.close;
@@ -188,7 +192,7 @@ export async function bootGateway(config: Config, opts: { logger?: Logger; fetch
     await observability.shutdown();
     await closeDatabase();
   };
-  return { app: createApp(deps), deps, config, logger, database, pending };
+  return { app: createApp(deps), deps, config, logger, database, pending, shutdown };
 }
 
 /** SigV4's hashes done in place: Web Crypto would add four promise round trips (and key imports) per request. */

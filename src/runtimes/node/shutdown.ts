@@ -14,23 +14,21 @@ export function drainGate<E>(fetch: (request: Request, env: E) => Response | Pro
     start: () => void (draining = true),
     fetch(request: Request, env: E): Response | Promise<Response> {
       if (!draining) return fetch(request, env);
-      const err = new GatewayError({
-        status: 503,
-        type: "server_error",
-        code: "shutting_down",
-        message: "The gateway is shutting down; retry the request.",
-        retryAfter: 1,
-      });
+      const err = GatewayError.shuttingDown();
       const { status, headers, body } = renderError(new URL(request.url).pathname, err, DOOR_ERROR_SHAPES);
       return Response.json(body, { status, headers: { ...headers, connection: "close" } });
     },
   };
 }
 
+/** How long the streams ended at the drain deadline get to send their error event before the connections close. */
+const STREAM_END_GRACE_MS = 1_000;
+
 /**
  * The graceful stop shared by Node and Bun: stop accepting, let open requests and streams finish within
- * SHUTDOWN_TIMEOUT_MS (then close what is left), flush pending usage rows, close the database. SIGTERM and
- * SIGINT run it once and exit 0 (1 if it failed).
+ * SHUTDOWN_TIMEOUT_MS, then end the streams still open (each sends its door's error event, cancels its Bedrock
+ * stream and settles its row as `shutdown`), close what is left, flush pending usage rows, close the database.
+ * SIGTERM and SIGINT run it once and exit 0 (1 if it failed).
  */
 export function gracefulShutdown(
   gw: Gateway,
@@ -44,11 +42,15 @@ export function gracefulShutdown(
       const timeoutMs = gw.config.SHUTDOWN_TIMEOUT_MS;
       gw.logger.info("shutting down: no new connections, draining open requests", { timeoutMs });
       gate?.start();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timedOut = await Promise.race([server.drain().then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), timeoutMs)))]);
-      clearTimeout(timer);
+      const drained = server.drain().then(
+        () => true,
+        () => true,
+      );
+      const timedOut = !(await within(drained, timeoutMs));
       if (timedOut) {
-        gw.logger.warn("drain timeout reached: closing remaining connections");
+        gw.logger.warn("drain timeout reached: ending open streams, closing remaining connections", { streams: gw.shutdown.open });
+        // Their rows are settled here, before the database is flushed and closed below.
+        if (gw.shutdown.trigger() > 0) await within(drained, STREAM_END_GRACE_MS);
         await server.closeAll();
       }
       const left = await gw.pending.drain(Math.max(1000, timeoutMs - (Date.now() - started)));
@@ -71,4 +73,12 @@ export function gracefulShutdown(
     });
   }
   return stop;
+}
+
+/** Whether `promise` settled within `ms`. */
+async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const settled = await Promise.race([promise.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)))]);
+  clearTimeout(timer);
+  return settled;
 }

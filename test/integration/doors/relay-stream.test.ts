@@ -1,12 +1,14 @@
 /**
  * How a relayed stream ends, through the app in-process with the simulator as Bedrock and the Node runtime's own
- * upstream fetch: each end is settled once, with one log line and one usage row that say what ended it.
+ * upstream fetch: each end is settled once, with one log line and one usage row that say what ended it, including
+ * the gateway's own end of a stream still open at a graceful stop's drain deadline (each door's error event).
  */
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type Simulator } from "../../../sim/server";
 import { usageEvents } from "../../../src/db/schema";
 import { relayStream } from "../../../src/gateway/relay-stream";
+import { createShutdownSignal } from "../../../src/gateway/shutdown-signal";
 import { createNodeFetch } from "../../../src/runtimes/node/http-fetch";
 import { openTestPostgres, type TestDb } from "../../support/db";
 import { createHarness, type Harness } from "../faults/app-harness";
@@ -135,5 +137,108 @@ describe("relayStream keep-alive", () => {
     expect(rest.replaceAll(": ping\n\n", "")).toBe("data: late\n\n");
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ status: "ok", httpStatus: 200 });
+  });
+});
+
+describe("a stream still open when a graceful stop reaches its drain deadline", () => {
+  const user = (content: string) => [{ role: "user", content }];
+  const SLOW = "[sim:delay=40] [sim:words=500]";
+  it.each([
+    {
+      door: "chat completions",
+      path: "/v1/chat/completions",
+      body: { model: "nova-lite", stream: true, messages: user(SLOW) },
+      error: 'data: {"error":{"message":"The gateway is shutting down; retry the request.","type":"server_error","param":null,"code":"shutting_down"}}\n\n',
+    },
+    {
+      door: "messages (Claude over InvokeModel)",
+      path: "/v1/messages",
+      body: { model: "claude-haiku-4-5", max_tokens: 2000, stream: true, messages: user(SLOW) },
+      error: 'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"The gateway is shutting down; retry the request."}}\n\n',
+    },
+    {
+      door: "messages (Converse)",
+      path: "/v1/messages",
+      body: { model: "nova-lite", max_tokens: 2000, stream: true, messages: user(SLOW) },
+      error: 'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"The gateway is shutting down; retry the request."}}\n\n',
+    },
+    {
+      door: "responses",
+      path: "/v1/responses",
+      body: { model: "nova-lite", stream: true, store: false, input: SLOW },
+      error:
+        /event: error\ndata: \{"type":"error","code":"shutting_down".*\n\nevent: response\.failed\ndata: \{"type":"response\.failed","response":\{.*"status":"failed".*"error":\{"code":"shutting_down"/s,
+    },
+    {
+      door: "Bedrock-native ConverseStream",
+      path: "/bedrock/model/nova-lite/converse-stream",
+      body: { messages: [{ role: "user", content: [{ text: SLOW }] }] },
+      error: /:exception-type.*serviceUnavailableException.*The gateway is shutting down; retry the request\./s,
+    },
+  ])("$door: ends with the door's error event, cancels Bedrock, one `shutdown` line, a 503 row", async ({ path, body, error }) => {
+    const shutdown = createShutdownSignal();
+    const hs = createHarness({ db: t.db, bedrockUrl: sim.url, fetch: createNodeFetch(), shutdown });
+    const { key } = await hs.newKey("relay-shutdown");
+    const cancelledBefore = sim.stats().streamsCancelled;
+    const res = await hs.post(path, key, body);
+    expect(res.status).toBe(200);
+    const requestId = res.headers.get("x-request-id");
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder("latin1");
+    // A few events in, so the row has output tokens to count.
+    let text = "";
+    for (let i = 0; i < 6; i++) text += decoder.decode((await reader.read()).value);
+    expect(shutdown.open).toBe(1);
+
+    expect(shutdown.trigger()).toBe(1);
+    let closed = false;
+    for (;;) {
+      const r = await reader.read();
+      if (r.done) {
+        closed = true;
+        break;
+      }
+      text += decoder.decode(r.value);
+    }
+    expect(closed).toBe(true);
+    if (typeof error === "string") expect(text.endsWith(error), text.slice(-400)).toBe(true);
+    else expect(text).toMatch(error);
+    expect(text).not.toContain("[DONE]");
+    expect(text).not.toContain("message_stop");
+    expect(text).not.toContain("response.completed");
+    await waitForStats((s) => s.streamsCancelled > cancelledBefore);
+    expect(sim.stats().streamsCancelled).toBeGreaterThan(cancelledBefore);
+    await hs.settle();
+
+    const ends = hs.logs.filter((l) => l.requestId === requestId && l.msg.startsWith("stream"));
+    expect(ends).toEqual([expect.objectContaining({ level: "warn", msg: "stream ended", end: "shutdown", status: 503, code: "shutting_down" })]);
+    expect(hs.logs.filter((l) => l.requestId === requestId && l.level === "info" && l.msg === "request")).toEqual([
+      expect.objectContaining({ status: "error", httpStatus: 503, errorCode: "shutting_down" }),
+    ]);
+    const row = await rowOf(requestId);
+    expect(row).toMatchObject({ status: "error", httpStatus: 503, errorCode: "shutting_down", stream: true });
+    expect(row!.outputTokens).toBeGreaterThan(0);
+    expect(shutdown.open).toBe(0);
+  });
+
+  it("a stream that starts after the deadline ends at once the same way; a stream that finished earlier is not touched", async () => {
+    const shutdown = createShutdownSignal();
+    const hs = createHarness({ db: t.db, bedrockUrl: sim.url, fetch: createNodeFetch(), shutdown });
+    const { key } = await hs.newKey("relay-shutdown");
+    const done = await hs.post("/v1/chat/completions", key, { model: "nova-lite", stream: true, messages: user("[sim:words=5]") });
+    expect(await done.text()).toContain("data: [DONE]");
+    expect(shutdown.open).toBe(0);
+    expect(shutdown.trigger()).toBe(0);
+    const late = await hs.post("/v1/chat/completions", key, { model: "nova-lite", stream: true, messages: user(SLOW) });
+    const text = await late.text();
+    expect(text).toContain('"code":"shutting_down"');
+    expect(text).not.toContain("[DONE]");
+    await hs.settle();
+    const doneId = done.headers.get("x-request-id");
+    const lateId = late.headers.get("x-request-id");
+    expect(hs.logs.filter((l) => l.requestId === doneId && l.msg === "stream ended")).toEqual([expect.objectContaining({ end: "done" })]);
+    expect(hs.logs.filter((l) => l.requestId === lateId && l.msg === "stream ended")).toEqual([expect.objectContaining({ end: "shutdown" })]);
+    expect(await rowOf(doneId)).toMatchObject({ status: "ok", httpStatus: 200 });
+    expect(await rowOf(lateId)).toMatchObject({ status: "error", httpStatus: 503, errorCode: "shutting_down" });
   });
 });

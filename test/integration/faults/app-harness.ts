@@ -25,6 +25,8 @@ export function createHarness(opts: {
   /** Batch usage rows through a writer (as Node and Bun do) instead of one insert per row. */
   batchWriter?: { maxQueued?: number; insert?: Parameters<typeof createBatchUsageWriter>[0]["insert"] };
   fetch?: typeof fetch;
+  /** What a graceful stop raises at its drain deadline (Node and Bun pass one). */
+  shutdown?: Deps["shutdown"];
 }) {
   const logs: LogLine[] = [];
   const pending = new Set<Promise<unknown>>();
@@ -55,6 +57,7 @@ export function createHarness(opts: {
     logger,
     reasoningStore: createReasoningStore(),
     usageWriter: opts.batchWriter ? createBatchUsageWriter({ db: opts.db, logger, waitUntil, maxDelayMs: 5, ...opts.batchWriter }) : undefined,
+    shutdown: opts.shutdown,
   };
   const app = createApp(deps);
   return {

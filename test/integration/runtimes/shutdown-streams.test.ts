@@ -1,0 +1,166 @@
+/**
+ * A graceful stop whose drain deadline passes with streams still open, on a real Node and Bun process: the gateway
+ * ends each stream itself, in its door's error shape (not a silent truncated end), cancels its Bedrock stream,
+ * writes its usage row as `shutdown` (503 shutting_down) before exiting 0, and logs one `shutdown` end for it,
+ * never client_gone or upstream_stream_truncated.
+ */
+import { execFileSync } from "node:child_process";
+import { inArray } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSimulator, type Simulator } from "../../../sim/server";
+import { createKey } from "../../../src/db/keys";
+import { usageEvents } from "../../../src/db/schema";
+import { randomId, systemClock } from "../../../src/deps";
+import { openTestPostgres, testDatabaseUrl } from "../../support/db";
+import { ROOT, startGatewayProcess, type Runtime, simulatorEnv } from "../../support/gateway-process";
+
+const CREDENTIALS = { accessKeyId: "AKIASHUTDOWNSTREAMS0", secretAccessKey: "shutdown-streams-secret" };
+const DRAIN_MS = 1500;
+const SLOW = "[sim:delay=200] [sim:words=1000]";
+
+let sim: Simulator;
+let tdb: Awaited<ReturnType<typeof openTestPostgres>>;
+
+beforeAll(async () => {
+  execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: "inherit" });
+  sim = await startSimulator({ port: 0, credentials: [CREDENTIALS] });
+  tdb = await openTestPostgres();
+}, 120_000);
+
+afterAll(async () => {
+  await tdb?.close();
+  await sim?.close();
+});
+
+const DOORS = [
+  {
+    door: "chat completions",
+    path: "/v1/chat/completions",
+    body: { model: "nova-lite", stream: true, messages: [{ role: "user", content: SLOW }] },
+    content: '"content":"',
+    error: 'data: {"error":{"message":"The gateway is shutting down; retry the request.","type":"server_error","param":null,"code":"shutting_down"}}\n\n',
+    clean: "data: [DONE]",
+  },
+  {
+    door: "messages",
+    path: "/v1/messages",
+    body: { model: "claude-sonnet-4-5", max_tokens: 4000, stream: true, messages: [{ role: "user", content: SLOW }] },
+    content: "text_delta",
+    error: 'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"The gateway is shutting down; retry the request."}}\n\n',
+    clean: "message_stop",
+  },
+  {
+    door: "responses",
+    path: "/v1/responses",
+    body: { model: "nova-lite", stream: true, store: false, input: SLOW },
+    content: "response.output_text.delta",
+    error:
+      /event: error\ndata: \{"type":"error","code":"shutting_down".*\n\nevent: response\.failed\ndata: [^\n]*"status":"failed"[^\n]*"code":"shutting_down"[^\n]*\n\n$/s,
+    clean: "response.completed",
+  },
+] as const;
+
+type Read = { text: string; closed: boolean; error: unknown };
+
+/** Reads a stream to its end, calling `onContent` once content has arrived; a cut connection is noted, not thrown. */
+async function readAll(res: Response, content: string, onContent: () => void): Promise<Read> {
+  const out: Read = { text: "", closed: false, error: null };
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let seen = false;
+  try {
+    for (;;) {
+      const r = await reader.read();
+      if (r.done) break;
+      out.text += decoder.decode(r.value, { stream: true });
+      if (!seen && out.text.includes(content)) {
+        seen = true;
+        onContent();
+      }
+    }
+    out.closed = true;
+  } catch (err) {
+    out.error = err;
+  }
+  return out;
+}
+
+describe.each<Runtime>(["node", "bun"])("%s: streams open at the drain deadline", (runtime) => {
+  it("get their door's error event, their Bedrock stream cancelled, a shutdown row and one shutdown log line; exit 0", async () => {
+    const key = await createKey(tdb.db, { user: `shutdown-${runtime}-${randomId(6)}@test.local` }, systemClock);
+    const gw = await startGatewayProcess(runtime, {
+      DATABASE_URL: testDatabaseUrl(),
+      ...simulatorEnv(sim.url, CREDENTIALS),
+      LOG_LEVEL: "info",
+      MIGRATE_ON_START: "false",
+      SHUTDOWN_TIMEOUT_MS: String(DRAIN_MS),
+    });
+    try {
+      const cancelledBefore = sim.stats().streamsCancelled;
+      const responses = await Promise.all(
+        DOORS.map((d) =>
+          fetch(`${gw.url}${d.path}`, {
+            method: "POST",
+            headers: { authorization: `Bearer ${key.key}`, "content-type": "application/json" },
+            body: JSON.stringify(d.body),
+          }),
+        ),
+      );
+      for (const res of responses) expect(res.status).toBe(200);
+      const ids = responses.map((r) => r.headers.get("x-request-id")!);
+
+      let flowing = 0;
+      let sigterm = 0;
+      let exit: Promise<number | null> | null = null;
+      const reads = await Promise.all(
+        responses.map((res, i) =>
+          readAll(res, DOORS[i]!.content, () => {
+            if (++flowing < DOORS.length) return;
+            sigterm = Date.now();
+            exit = gw.stop("SIGTERM");
+          }),
+        ),
+      );
+      const endedAfterMs = Date.now() - sigterm;
+      expect(exit, "SIGTERM was never sent: a stream delivered no content").not.toBeNull();
+      expect(await exit).toBe(0);
+      // 1000 words 200 ms apart would take minutes: the streams were ended at the deadline, not finished.
+      expect(endedAfterMs).toBeGreaterThanOrEqual(DRAIN_MS - 100);
+      expect(endedAfterMs).toBeLessThan(DRAIN_MS + 5_000);
+
+      reads.forEach((r, i) => {
+        const d = DOORS[i]!;
+        expect(r.error, `${d.door}: ${String(r.error)}`).toBeNull();
+        expect(r.closed, d.door).toBe(true);
+        if (typeof d.error === "string") expect(r.text.endsWith(d.error), `${d.door}: ${r.text.slice(-300)}`).toBe(true);
+        else expect(r.text, d.door).toMatch(d.error);
+        expect(r.text, d.door).not.toContain(d.clean);
+      });
+      expect(sim.stats().streamsCancelled - cancelledBefore).toBeGreaterThanOrEqual(DOORS.length);
+
+      // Written before the process exited (its exit was awaited above): no waiting for them here.
+      const rows = await tdb.db.select().from(usageEvents).where(inArray(usageEvents.requestId, ids));
+      expect(rows).toHaveLength(DOORS.length);
+      for (const row of rows) {
+        expect(row).toMatchObject({ stream: true, status: "error", httpStatus: 503, errorCode: "shutting_down" });
+        expect(row.outputTokens, row.endpoint).toBeGreaterThan(0);
+      }
+
+      const logs = gw.logs().split("\n");
+      for (const id of ids) {
+        const ends = logs.filter((l) => l.includes(id) && l.includes('"stream ended"'));
+        expect(ends, id).toHaveLength(1);
+        expect(ends[0]).toContain('"end":"shutdown"');
+        expect(
+          logs.filter((l) => l.includes(id) && (l.includes("client_gone") || l.includes("client_closed_request"))),
+          id,
+        ).toEqual([]);
+      }
+      expect(gw.logs()).not.toContain("upstream_stream_truncated");
+      expect(gw.logs()).not.toContain("usage row not written at exit");
+      expect(gw.logs()).toContain('"drain timeout reached: ending open streams, closing remaining connections"');
+    } finally {
+      await gw.stop("SIGKILL");
+    }
+  }, 60_000);
+});
