@@ -39,11 +39,11 @@ const WEATHER: Tool = {
 };
 
 /**
- * The Node gateway serves HTTP/2 with prior knowledge (h2c) and HTTP/1.1 on one port, so there the SDK keeps its
- * default handler, NodeHttp2Handler, as it would against Bedrock. Bun.serve and workerd (wrangler dev) serve
- * HTTP/1.1 only, and an HTTP/2 client with prior knowledge cannot talk to them: there the SDK gets NodeHttpHandler.
+ * The Node and Bun gateways serve HTTP/2 with prior knowledge (h2c) and HTTP/1.1 on one port, so there the SDK
+ * keeps its default handler, NodeHttp2Handler, as it would against Bedrock. workerd (wrangler dev) serves HTTP/1.1
+ * only, and an HTTP/2 client with prior knowledge cannot talk to it: there the SDK gets NodeHttpHandler.
  */
-const speaksH2 = /^e2e-node(-pglite)?$/.test(e2e().runtime);
+const speaksH2 = /^e2e-(node(-pglite)?|bun)$/.test(e2e().runtime);
 
 /** Which kind of body each raw response had: ClientHttp2Stream (HTTP/2) or IncomingMessage (HTTP/1.1). */
 const transports: string[] = [];

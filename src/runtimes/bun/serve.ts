@@ -14,6 +14,8 @@ type BunServeOptions = {
   port: number;
   hostname: string;
   idleTimeout: number;
+  /** Bun 1.4+: also HTTP/2 on the same port; on plain HTTP, connections that open with the HTTP/2 preface (h2c). */
+  http2?: boolean;
 };
 declare const Bun: { serve(options: BunServeOptions): BunServer; readonly version: string };
 
@@ -34,7 +36,11 @@ export function bunIdleTimeoutSeconds(config: Config): number {
   return seconds > BUN_MAX_IDLE_SECONDS ? 0 : seconds;
 }
 
-/** Serves the gateway with Bun.serve and wires SIGTERM/SIGINT to a bounded, graceful drain (as serveOnNode does). */
+/**
+ * Serves the gateway with Bun.serve, HTTP/1.1 and cleartext HTTP/2 with prior knowledge (h2c) on one port as on
+ * Node (the AWS SDK for JavaScript speaks HTTP/2 by default), and wires SIGTERM/SIGINT to a bounded, graceful
+ * drain (as serveOnNode does).
+ */
 export function serveOnBun(gw: Gateway, port: number, host: string): { url: string; stop: () => Promise<void> } {
   const gate = drainGate((request: Request, env: { remoteAddress: string | null }) => gw.app.fetch(request, env));
   const server = Bun.serve({
@@ -43,6 +49,7 @@ export function serveOnBun(gw: Gateway, port: number, host: string): { url: stri
     port,
     hostname: host,
     idleTimeout: bunIdleTimeoutSeconds(gw.config),
+    http2: true,
   });
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${server.port}`;
 
