@@ -32,10 +32,13 @@ th{background:var(--panel);font-weight:600}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 tr.total td{font-weight:600;border-top:2px solid var(--fg)}
 th a{color:inherit;text-decoration:none}
+td.wrap{white-space:normal}
+td .wrap{white-space:normal;overflow-wrap:anywhere;min-width:14ch;max-width:26ch}
 .chart-wrap{display:grid;grid-template-columns:minmax(0,2fr) minmax(0,1fr);gap:1rem;align-items:start}
 .chart{width:100%;height:auto;font-size:11px;fill:var(--muted)}
 .chart .grid{stroke:var(--line)}
 .legend{display:flex;flex-wrap:wrap;gap:.3rem 1rem;list-style:none;padding:0;margin:.4rem 0;font-size:.85rem}
+.legend li{min-width:0;overflow-wrap:anywhere}
 figure.plain{margin:0}
 .daily{max-height:340px;overflow:auto}
 .badge{display:inline-block;padding:.05rem .45rem;border-radius:999px;font-size:.8rem;font-weight:600;border:1px solid currentColor}

@@ -59,9 +59,10 @@ export function axisLabel(micros: number, stepMicros: number): string {
 export const colourOf = (i: number) => PALETTE[i % PALETTE.length];
 
 const W = 760;
-const H = 240;
+const H = 250;
 const LEFT = 64;
-const BOTTOM = 28;
+// Room for the day labels below the "$0" label, with a gap even at the larger font phones get (console.css).
+const BOTTOM = 36;
 const TOP = 10;
 
 export function chartSvg(series: DailySeries) {
@@ -101,7 +102,7 @@ export function chartSvg(series: DailySeries) {
         >`,
       );
     }
-    const label = i % labelEvery === 0 ? html`<text x="${(x + barW / 2).toFixed(1)}" y="${H - 10}" text-anchor="middle">${d.day.slice(5)}</text>` : raw("");
+    const label = i % labelEvery === 0 ? html`<text x="${(x + barW / 2).toFixed(1)}" y="${H - 8}" text-anchor="middle">${d.day.slice(5)}</text>` : raw("");
     return html`<g data-day="${d.day}" data-cost="${formatMicros(d.totalMicros)}">${segments}${label}</g>`;
   });
   const first = series.days[0]?.day ?? "";

@@ -3,7 +3,9 @@
  * as `npm start` runs it (node dist/node.js) on the test Postgres, the simulator as Bedrock: sign in, the spend table
  * equal to the report, the period changed, a key created and used through the openai SDK, revoked and refused at
  * once (caches of ten minutes, so only LISTEN/NOTIFY can explain it), a wrong token refused, no console without
- * ADMIN_TOKEN. Screenshots of each page at 1280×800 and 390×844 go to test/artifacts/.
+ * ADMIN_TOKEN. Screenshots of each page at 1280×800 and 390×844 go to test/artifacts/; at 390×844 nothing sticks out
+ * of the screen but inside a scroll container, the chart's axis labels are at least 11px and never overlap, and a
+ * model's long other names wrap.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -47,6 +49,9 @@ describe.skipIf(!hasChromium)("admin console in Chromium", () => {
   const team = randomTeam();
   const users = [randomEmail("ada"), randomEmail("bo"), randomEmail("cy")];
   const modelAlias = `browser-m-${randomId(8).toLowerCase()}`;
+  // Long other names of one model, and one of them in the chart's legend: on a phone they must wrap, not stick out.
+  // Dots, not hyphens: a browser breaks a line after a hyphen by itself, but only CSS can break these.
+  const longNames = [1, 2, 3].map((i) => `narrow.${randomId(6).toLowerCase()}.another.name.clients.may.send.number.${i}.on.small.screens`);
 
   beforeAll(async () => {
     execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: "inherit" });
@@ -68,10 +73,11 @@ describe.skipIf(!hasChromium)("admin console in Chromium", () => {
     await seed(t, team, users);
     await setModel(
       t.db,
-      { alias: modelAlias, targets: [{ modelId: "us.amazon.nova-lite-v1:0" }], price: { input: 60_000, output: 240_000 } },
+      { alias: modelAlias, targets: [{ modelId: "us.amazon.nova-lite-v1:0" }], price: { input: 60_000, output: 240_000 }, aliases: longNames },
       systemClock,
       "test",
     );
+    await t.db.insert(usageEvents).values(usageRow({ keyId: null, user: users[0], team, model: longNames[0], at: Date.now() - 1000, costMicros: 10_000 }));
     profile = mkdtempSync(path.join(tmpdir(), "bgw-chromium-"));
     mkdirSync(ARTIFACTS, { recursive: true });
     context = await chromium.launchPersistentContext(profile, {
@@ -113,6 +119,7 @@ describe.skipIf(!hasChromium)("admin console in Chromium", () => {
       await page.screenshot({ path: path.join(ARTIFACTS, `admin-${name}-${v.width}x${v.height}.png`), fullPage: true });
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       expect(overflow, `${name} at ${v.width}px`).toBeLessThanOrEqual(0);
+      if (v.width < 600) await expectFitsNarrowScreen(page, `${name} at ${v.width}px`);
     }
     await page.setViewportSize(VIEWPORTS[0]);
   }
@@ -157,7 +164,29 @@ describe.skipIf(!hasChromium)("admin console in Chromium", () => {
     await Promise.all([page.waitForURL(/period=7d/), page.click("form.filters button[type=submit]")]);
     const week = await expectTable(today - 6 * DAY, today + DAY, "user");
     expect(week).toHaveLength(3);
+    expect(await page.locator("svg.chart text").count()).toBeGreaterThan(5);
     await shoot("spend");
+
+    // Stacked by model, the legend names a model by one of its long other names; a month of days labels the axis.
+    for (const period of ["7d", "30d"]) {
+      await page.goto(`${gw.url}/admin?${new URLSearchParams({ period, team, stack: "model" })}`);
+      expect(await page.textContent("ul.legend")).toContain(longNames[0]);
+      await shoot(`spend-by-model-${period}`);
+    }
+    // The legend wraps a long name within the figure's visible width, rather than running off into its scroll.
+    await page.setViewportSize(VIEWPORTS[1]);
+    const legend = await page.$eval("ul.legend", (ul) => {
+      const figure = ul.closest("figure")!.getBoundingClientRect();
+      const item = [...ul.querySelectorAll("li")].find((li) => li.textContent?.includes(".another.name."))!;
+      const range = document.createRange();
+      range.selectNodeContents(item);
+      const rects = [...range.getClientRects()];
+      return { right: Math.max(...rects.map((r) => r.right)), lines: new Set(rects.map((r) => Math.round(r.top))).size, figureRight: figure.right };
+    });
+    await page.setViewportSize(VIEWPORTS[0]);
+    expect(legend.right).toBeLessThanOrEqual(legend.figureRight + 0.5);
+    expect(legend.lines).toBeGreaterThanOrEqual(2);
+    await page.goto(`${gw.url}/admin?${new URLSearchParams({ period: "7d", team })}`);
 
     await page.selectOption("select[name=period]", "last-month");
     await page.selectOption("select[name=by]", "model");
@@ -218,6 +247,19 @@ describe.skipIf(!hasChromium)("admin console in Chromium", () => {
     await page.goto(`${gw.url}/admin/models`);
     expect(await page.locator("#models tbody tr").count()).toBeGreaterThan(3);
     await shoot("models");
+    // At a phone's width a model's other names wrap inside their cell, which stays narrower than the screen.
+    await page.setViewportSize(VIEWPORTS[1]);
+    const names = await page.$eval(`#models tr[data-alias="${modelAlias}"] td.aliases`, (td) => {
+      const range = document.createRange();
+      range.selectNodeContents(td);
+      const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+      return { text: td.textContent?.trim(), lines: tops.size, width: td.getBoundingClientRect().width, scroll: td.scrollWidth - td.clientWidth };
+    });
+    await page.setViewportSize(VIEWPORTS[0]);
+    expect(names.text).toBe(longNames.join(", "));
+    expect(names.lines, "the other names wrap").toBeGreaterThanOrEqual(3);
+    expect(names.width).toBeLessThan(VIEWPORTS[1].width * 0.75);
+    expect(names.scroll, "nothing sticks out of the cell").toBeLessThanOrEqual(0);
     await page.goto(`${gw.url}/admin/requests?team=${encodeURIComponent(team)}`);
     const rows = await cells("requests");
     expect(rows.length).toBeGreaterThan(0);
@@ -272,6 +314,87 @@ describe.skipIf(!hasChromium)("admin console in Chromium", () => {
     expect(offOrigin).toEqual([]);
   });
 });
+
+/** A usage row as the gateway writes one. */
+function usageRow(r: { keyId: string | null; user: string; team: string; model: string; at: number; costMicros: number; inputTokens?: number }) {
+  return {
+    requestId: `req_browser_${randomId(16)}`,
+    keyId: r.keyId,
+    userEmail: r.user,
+    team: r.team,
+    endpoint: "chat.completions",
+    model: r.model,
+    status: "ok" as const,
+    httpStatus: 200,
+    inputTokens: r.inputTokens ?? 1000,
+    outputTokens: 100,
+    costMicros: r.costMicros,
+    latencyMs: 300,
+    ttftMs: 90,
+    createdAt: new Date(r.at),
+  };
+}
+
+/**
+ * At a phone's width: no element or text reaches past the screen's edges unless a scroll container (a table's,
+ * the chart's figure) holds it, and, where there is a chart, every axis label is at least 11px as rendered (its
+ * font size times the SVG's scale) and no two labels' boxes overlap.
+ */
+async function expectFitsNarrowScreen(page: Page, what: string) {
+  const found = await page.evaluate(() => {
+    const vw = document.documentElement.clientWidth;
+    const describe = (el: Element) =>
+      `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ""}${el.getAttribute("class") ? `.${el.getAttribute("class")!.replace(/\s+/g, ".")}` : ""} "${(el.textContent ?? "").trim().slice(0, 40)}"`;
+    const scrolls = (el: Element) => /^(auto|scroll|hidden)$/.test(getComputedStyle(el).overflowX);
+    const heldByScroller = (el: Element) => {
+      for (let p = el.parentElement; p && p !== document.documentElement; p = p.parentElement) if (scrolls(p)) return true;
+      return false;
+    };
+    const outside = (r: DOMRect) => r.width > 0 && (r.right > vw + 0.5 || r.left < -0.5);
+    const overflowing: string[] = [];
+    for (const el of document.body.querySelectorAll("*")) {
+      if (outside(el.getBoundingClientRect()) && !heldByScroller(el)) overflowing.push(describe(el));
+    }
+    // Text can stick out of a box that fits (a long word in a narrow cell): measure the text itself.
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      if (!n.textContent?.trim() || !n.parentElement) continue;
+      const range = document.createRange();
+      range.selectNodeContents(n);
+      if ([...range.getClientRects()].some(outside) && !(scrolls(n.parentElement) || heldByScroller(n.parentElement))) {
+        overflowing.push(`text of ${describe(n.parentElement)}`);
+      }
+    }
+    const labels = [...document.querySelectorAll("svg.chart text")].map((t) => {
+      const svg = (t as SVGTextElement).ownerSVGElement!;
+      const fontSize = Number.parseFloat(getComputedStyle(t).fontSize);
+      const r = t.getBoundingClientRect();
+      const s = svg.getBoundingClientRect();
+      const inside = r.left >= s.left - 0.5 && r.right <= s.right + 0.5 && r.top >= s.top - 0.5 && r.bottom <= s.bottom + 0.5;
+      return {
+        text: t.textContent ?? "",
+        fontSize,
+        rendered: fontSize * (svg.getScreenCTM()?.a ?? 1),
+        inside,
+        box: { l: r.left, r: r.right, t: r.top, b: r.bottom },
+      };
+    });
+    return { overflowing: [...new Set(overflowing)], labels };
+  });
+  expect(found.overflowing, `${what}: outside the screen, not in a scroll container`).toEqual([]);
+  for (const l of found.labels) {
+    expect(l.fontSize, `${what}: axis label "${l.text}" font-size`).toBeGreaterThanOrEqual(11);
+    expect(l.rendered, `${what}: axis label "${l.text}" as rendered`).toBeGreaterThanOrEqual(11);
+    expect(l.inside, `${what}: axis label "${l.text}" within the chart, not clipped`).toBe(true);
+  }
+  const overlaps: string[] = [];
+  found.labels.forEach((a, i) => {
+    for (const b of found.labels.slice(i + 1)) {
+      if (a.box.l < b.box.r && b.box.l < a.box.r && a.box.t < b.box.b && b.box.t < a.box.b) overlaps.push(`"${a.text}" and "${b.text}"`);
+    }
+  });
+  expect(overlaps, `${what}: overlapping axis labels`).toEqual([]);
+}
 
 /** Usage for three users of one team: this week, yesterday, last month; the team near its daily budget. */
 async function seed(t: TestDb, team: string, users: string[]) {

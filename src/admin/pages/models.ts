@@ -22,7 +22,7 @@ export function modelsPage(admin: AdminPrincipal, models: ModelRowInput[], messa
     const edit = `/admin/models/${encodeURIComponent(m.alias)}`;
     return html`<tr data-alias="${m.alias}">
       <td><strong>${m.alias}</strong></td>
-      <td>${m.aliases.join(", ") || "—"}</td>
+      <td class="aliases"><div class="wrap">${m.aliases.join(", ") || "—"}</div></td>
       <td>${m.kind}</td>
       <td>
         ${m.targets.map(
