@@ -78,7 +78,7 @@ async function openPostgres(url: string, max: number, connectTimeout: number, lo
   let client: postgres.Sql;
   try {
     // connect_timeout: postgres.js waits 30 s by default for a connection, which a request would wait too.
-    client = postgres(url, { max, onnotice: () => {}, connect_timeout: connectTimeout });
+    client = postgres(url, { max, onnotice: () => {}, connect_timeout: connectTimeout, backoff: reconnectBackoffSeconds });
   } catch (err) {
     // postgres.js parses the URL here (TypeError: Invalid URL, URIError for a bad %-escape); say which variable.
     checkDatabaseUrl(url, err);
@@ -93,6 +93,17 @@ async function openPostgres(url: string, max: number, connectTimeout: number, lo
     },
     close: () => client.end({ timeout: 5 }),
   };
+}
+
+/**
+ * Seconds a pool connection waits before connecting again after `retries` failed connections (postgres.js
+ * `backoff`, failures counted across the pool and reset by the next successful connection). postgres.js's own
+ * grows as 3^n / 100 s up to 20 s, so after a few seconds of outage a pool of ten waits 10–20 s to reconnect: the
+ * gateway kept answering 503 that long after its database was back. Here the wait is capped at one second, with
+ * jitter (half to all of it) so the connections of many instances do not return in step.
+ */
+export function reconnectBackoffSeconds(retries: number): number {
+  return (0.5 + Math.random() / 2) * Math.min(0.05 * 2 ** retries, 1);
 }
 
 const PGLITE_CONF = ["shared_buffers=16MB", "work_mem=4MB"];
