@@ -1,20 +1,21 @@
 // The console's JSON API under /admin/api (and GET /admin/usage): the admin token as a bearer, or a console session
 // with its CSRF token on changes. Errors are OpenAI-shaped JSON, like the rest of the gateway's API.
 import type { Context, Hono } from "hono";
+import type { z } from "zod";
 import type { CreatedKey } from "../db/keys";
 import type { PriceRow } from "../db/schema";
 import { usageReport } from "../db/report";
 import type { Deps } from "../deps";
 import { GatewayError } from "../errors";
+import { validQuery } from "../http/query";
 import { reportCsv, reportJson } from "../report/format";
-import { parseReportQuery } from "../report/query";
 import { formatMicros } from "../usage/cost";
 import { changesJson, modelJson } from "../cli/shapes";
 import { createKeyAction, openAIEnv, revokeKeyAction, rotateKeyAction, setModelAction, setModelEnabledAction, updateKeyAction } from "./actions";
 import { type AdminEnv, readForm } from "./auth";
 import { requestOrigin } from "./cookie-policy";
-import { STACKS, budgetJson, budgetsView, keyJson, keysView, modelsView, monthSummary, spendView, type Stack } from "./data";
-import { resolvePeriod } from "./periods";
+import { BudgetsQuery, dailyQuery, KeysQuery, RequestsQuery, reportQuery } from "./api-queries";
+import { budgetJson, budgetsView, keyJson, keysView, modelsView, monthSummary, spendView } from "./data";
 import { REQUEST_STATUSES, type RequestFilter, latestRequests } from "./requests";
 
 type C = Context<AdminEnv>;
@@ -66,22 +67,19 @@ async function fieldsOf(c: C): Promise<Record<string, unknown>> {
 const actionCtx = (c: C, deps: Deps) => ({ db: c.get("scope").db, clock: deps.clock, actor: c.get("admin").actor });
 
 /** The report with the CLI's query words, as `usage report --format json` (or `csv`) prints it. */
-async function report(c: C, deps: Deps, format: "json" | "csv") {
-  const q = c.req.query();
-  const parsed = parseReportQuery({ since: q.since, until: q.until, by: q.by, user: q.user, team: q.team }, deps.clock.now());
-  if (!parsed.ok) throw GatewayError.invalidRequest(parsed.param, parsed.message, "invalid_query");
-  const rows = await usageReport(c.get("scope").db, parsed.query);
-  if (format === "csv") {
-    return c.body(`${reportCsv(rows, parsed.query.by).join("\r\n")}\r\n`, 200, {
+async function report(c: C, query: z.output<ReturnType<typeof reportQuery>>) {
+  const rows = await usageReport(c.get("scope").db, query);
+  if (query.format === "csv") {
+    return c.body(`${reportCsv(rows, query.by).join("\r\n")}\r\n`, 200, {
       "content-type": "text/csv; charset=utf-8",
-      "content-disposition": `attachment; filename="usage-${parsed.query.since.toISOString().slice(0, 10)}-${parsed.query.until.toISOString().slice(0, 10)}.csv"`,
+      "content-disposition": `attachment; filename="usage-${query.since.toISOString().slice(0, 10)}-${query.until.toISOString().slice(0, 10)}.csv"`,
     });
   }
-  return c.json(reportJson(rows, parsed.query.by));
+  return c.json(reportJson(rows, query.by));
 }
 
 export function registerAdminUsage(app: Hono<AdminEnv>, deps: Deps): void {
-  app.get("/usage", (c) => report(c, deps, "json"));
+  app.get("/usage", validQuery(reportQuery(deps.clock), "invalid_query"), (c) => report(c, { ...c.req.valid("query"), format: "json" }));
 }
 
 export function registerAdminApi(api: Hono<AdminEnv>, deps: Deps): void {
@@ -91,7 +89,7 @@ export function registerAdminApi(api: Hono<AdminEnv>, deps: Deps): void {
       a.kind === "session" ? { kind: "session", csrf_token: a.session.csrfToken, expires_at: a.session.expiresAt.toISOString() } : { kind: "token" },
     );
   });
-  api.get("/report", (c) => report(c, deps, c.req.query("format") === "csv" ? "csv" : "json"));
+  api.get("/report", validQuery(reportQuery(deps.clock), "invalid_query"), (c) => report(c, c.req.valid("query")));
   api.get("/summary", async (c) => {
     const s = await monthSummary(c.get("scope").db, deps.clock.now());
     return c.json({
@@ -104,15 +102,12 @@ export function registerAdminApi(api: Hono<AdminEnv>, deps: Deps): void {
       top_team: s.topTeam && { team: s.topTeam.name, cost_usd: usd(s.topTeam.costMicros) },
     });
   });
-  api.get("/daily", async (c) => {
-    const q = c.req.query();
-    const p = resolvePeriod({ period: q.period, from: q.from, to: q.to }, deps.clock.now());
-    if (!p.ok) throw GatewayError.invalidRequest(p.field, p.message, "invalid_query");
-    const stack = ((STACKS as readonly string[]).includes(q.stack ?? "") ? q.stack : "none") as Stack;
-    const v = await spendView(c.get("scope").db, { period: p.period, by: "user", stack, user: q.user || undefined, team: q.team || undefined });
+  api.get("/daily", validQuery(dailyQuery(deps.clock), "invalid_query"), async (c) => {
+    const q = c.req.valid("query");
+    const v = await spendView(c.get("scope").db, { ...q, by: "user" });
     return c.json({
-      since: p.period.since.toISOString(),
-      until: p.period.until.toISOString(),
+      since: q.period.since.toISOString(),
+      until: q.period.until.toISOString(),
       stack: v.series.stack,
       names: v.series.names,
       days: v.series.days.map((d) => ({
@@ -123,12 +118,12 @@ export function registerAdminApi(api: Hono<AdminEnv>, deps: Deps): void {
       })),
     });
   });
-  api.get("/budgets", async (c) =>
-    c.json((await budgetsView(c.get("scope").db, deps.clock, { team: c.req.query("team")?.trim() || undefined })).map(budgetJson)),
+  api.get("/budgets", validQuery(BudgetsQuery, "invalid_query"), async (c) =>
+    c.json((await budgetsView(c.get("scope").db, deps.clock, { team: c.req.valid("query").team?.trim() || undefined })).map(budgetJson)),
   );
-  api.get("/keys", async (c) => {
+  api.get("/keys", validQuery(KeysQuery, "invalid_query"), async (c) => {
     const now = deps.clock.now();
-    return c.json((await keysView(c.get("scope").db, deps.clock, keyFilterOf(c.req.query()))).map((k) => keyJson(k, now)));
+    return c.json((await keysView(c.get("scope").db, deps.clock, keyFilterOf(c.req.valid("query")))).map((k) => keyJson(k, now)));
   });
   api.post("/keys", async (c) => {
     const created = await createKeyAction(actionCtx(c, deps), await fieldsOf(c));
@@ -173,8 +168,9 @@ export function registerAdminApi(api: Hono<AdminEnv>, deps: Deps): void {
       return c.json({ alias: r.record.alias, enabled: r.record.enabled, changed: r.changed });
     });
   }
-  api.get("/requests", async (c) => {
-    const rows = await latestRequests(c.get("scope").db, requestFilterOf(c.req.query()), Number(c.req.query("limit") ?? 100) || 100);
+  api.get("/requests", validQuery(RequestsQuery, "invalid_query"), async (c) => {
+    const q = c.req.valid("query");
+    const rows = await latestRequests(c.get("scope").db, requestFilterOf(q), q.limit ?? 100);
     return c.json(
       rows.map((r) => ({
         id: r.id,
@@ -203,7 +199,7 @@ export function registerAdminApi(api: Hono<AdminEnv>, deps: Deps): void {
 }
 
 /** The Requests filters from query words; unknown statuses and malformed paging are ignored. */
-export function requestFilterOf(q: Record<string, string>): RequestFilter {
+export function requestFilterOf(q: Partial<Record<"user" | "team" | "model" | "key" | "status" | "before", string>>): RequestFilter {
   const f: RequestFilter = {};
   for (const k of ["user", "team", "model", "key"] as const) if (q[k]?.trim()) f[k] = k === "user" ? q[k].trim().toLowerCase() : q[k].trim();
   if ((REQUEST_STATUSES as readonly string[]).includes(q.status ?? "")) f.status = q.status as RequestFilter["status"];
@@ -212,7 +208,7 @@ export function requestFilterOf(q: Record<string, string>): RequestFilter {
 }
 
 /** The Keys page's filters: the owner's email and the team, as `keys list --user/--team` takes them. */
-export function keyFilterOf(q: Record<string, string>): { user?: string; team?: string } {
+export function keyFilterOf(q: { user?: string; team?: string }): { user?: string; team?: string } {
   const f: { user?: string; team?: string } = {};
   if (q.user?.trim()) f.user = q.user.trim().toLowerCase();
   if (q.team?.trim()) f.team = q.team.trim();

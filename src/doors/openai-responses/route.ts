@@ -9,6 +9,7 @@
  * write another instance has not made yet.
  */
 import type { Hono } from "hono";
+import { z } from "zod";
 import type { AppEnv } from "../../app-env";
 import type { ReasoningContentBlock } from "../../bedrock/converse-types";
 import { withDeadline } from "../../db/deadline";
@@ -18,6 +19,7 @@ import { GatewayError } from "../../errors";
 import { admit, resolveModelFor } from "../../gateway/admit";
 import { relayStream, SSE_HEADERS } from "../../gateway/relay-stream";
 import { jsonBody } from "../../http/json-body";
+import { once, repeated, validQuery } from "../../http/query";
 import { setWarnings } from "../../http/warnings";
 import type { CatalogueModel } from "../../models/catalogue";
 import { noteRequestedModel } from "../../routes/resolve-model";
@@ -36,6 +38,31 @@ import { ENCRYPTED_REASONING, readdressError, renameFields, toChatRequest } from
 const PURGE_EVERY = 100;
 
 const newId = (prefix: string) => `${prefix}_${randomId(32)}`;
+
+/** `GET /v1/responses/{id}`'s query, after OpenAI's `ResponseRetrieveParams` (openai-node sends `include[]`). */
+const RetrieveQuery = z.looseObject({
+  include: repeated,
+  "include[]": repeated,
+  stream: z.enum(["true", "false"], { error: "stream must be true or false." }).optional(),
+  starting_after: z
+    .string({ error: "starting_after must be given once." })
+    .regex(/^\d{1,15}$/, "starting_after must be a sequence number (an integer, 0 or more).")
+    .optional(),
+});
+
+/** `GET /v1/responses/{id}/input_items`'s query, after OpenAI's `InputItemListParams`. */
+const InputItemsQuery = z.looseObject({
+  order: z.enum(["asc", "desc"], { error: "order must be 'asc' or 'desc'." }).optional(),
+  limit: z
+    .string({ error: "limit must be given once." })
+    .regex(/^\d{1,3}$/, "limit must be an integer between 1 and 100.")
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= 100, "limit must be an integer between 1 and 100.")
+    .optional(),
+  after: once("after"),
+  include: repeated,
+  "include[]": repeated,
+});
 
 function translate(
   req: ResponsesRequest,
@@ -116,12 +143,13 @@ export function registerResponses(app: Hono<AppEnv>, deps: Deps): void {
     return c.json(out.response);
   });
 
-  app.get("/v1/responses/:id", async (c) => {
-    if (c.req.query("stream") === "true") throw GatewayError.invalidRequest("stream", "Streaming a stored response again is not supported by this gateway.");
+  app.get("/v1/responses/:id", validQuery(RetrieveQuery), async (c) => {
+    const q = c.req.valid("query");
+    if (q.stream === "true") throw GatewayError.invalidRequest("stream", "Streaming a stored response again is not supported by this gateway.");
     const owner = ownerOf(c.get("identity"));
     const row = await withDeadline(findResponse(c.get("scope").db, c.req.param("id"), owner, deps.clock.now()), dbTimeoutMs);
     if (!row) throw notFound(c.req.param("id"));
-    const include = [...(c.req.queries("include") ?? []), ...(c.req.queries("include[]") ?? [])];
+    const include = [...(q.include ?? []), ...(q["include[]"] ?? [])];
     const seal = include.includes(ENCRYPTED_REASONING) ? (blocks: ReasoningContentBlock[]) => sealer.seal(owner, blocks) : null;
     return c.json(await retrievedResponse(row, seal));
   });
@@ -133,10 +161,10 @@ export function registerResponses(app: Hono<AppEnv>, deps: Deps): void {
     return c.json({ id, object: "response", deleted: true });
   });
 
-  app.get("/v1/responses/:id/input_items", async (c) => {
+  app.get("/v1/responses/:id/input_items", validQuery(InputItemsQuery), async (c) => {
     const row = await withDeadline(findResponse(c.get("scope").db, c.req.param("id"), ownerOf(c.get("identity")), deps.clock.now()), dbTimeoutMs);
     if (!row) throw notFound(c.req.param("id"));
-    return c.json(listItems(row.inputItems.map(publicItem), { order: c.req.query("order"), limit: c.req.query("limit"), after: c.req.query("after") }));
+    return c.json(listItems(row.inputItems.map(publicItem), c.req.valid("query")));
   });
 }
 
@@ -145,10 +173,8 @@ function notFound(id: string): GatewayError {
 }
 
 /** OpenAI's list shape; newest first unless `order=asc`. */
-export function listItems(items: Record<string, unknown>[], q: { order?: string; limit?: string; after?: string }) {
-  const limit = q.limit === undefined ? 20 : Number(q.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw GatewayError.invalidRequest("limit", "limit must be an integer between 1 and 100.");
-  if (q.order !== undefined && q.order !== "asc" && q.order !== "desc") throw GatewayError.invalidRequest("order", "order must be 'asc' or 'desc'.");
+export function listItems(items: Record<string, unknown>[], q: { order?: "asc" | "desc"; limit?: number; after?: string }) {
+  const limit = q.limit ?? 20;
   const ordered = q.order === "asc" ? items : [...items].reverse();
   const start = q.after === undefined ? 0 : ordered.findIndex((i) => i.id === q.after) + 1;
   const page = ordered.slice(start, start + limit);

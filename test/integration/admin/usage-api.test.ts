@@ -96,6 +96,35 @@ describe.each(testBackends)("admin usage and API on $name", ({ open }) => {
     expect(body.error.param).toBe(param);
   });
 
+  it.each([
+    ["/admin/api/report?format=xml", "format", "format must be json or csv."],
+    ["/admin/api/report?since=2021-03-01&since=2021-03-02", "since", "since must be given once."],
+    ["/admin/api/daily?period=fortnight", "period", "Period must be one of"],
+    ["/admin/api/daily?period=custom&from=2021-03-01&to=yesterday", "to", "To must be a date"],
+    ["/admin/api/daily?stack=colour", "stack", "stack must be one of"],
+    ["/admin/api/requests?limit=0", "limit", "limit must be an integer between 1 and 200."],
+    ["/admin/api/requests?limit=ten", "limit", "limit must be an integer"],
+    ["/admin/api/requests?status=fine", "status", "status must be one of ok, error, aborted."],
+    ["/admin/api/requests?before=last", "before", "before must be a request row id"],
+    ["/admin/api/keys?user=a@example.com&user=b@example.com", "user", "user must be given once."],
+    ["/admin/api/budgets?team=a&team=b", "team", "team must be given once."],
+  ])("GET %s is a 400 invalid_query naming %s, in the API's error shape", async (path, param, message) => {
+    const res = await get(path);
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: Record<string, unknown> };
+    expect(body.error).toMatchObject({ type: "invalid_request_error", code: "invalid_query", param });
+    expect(body.error.message).toContain(message);
+    // The admin token still comes first: a bad word without it is a 401.
+    expect((await get(path, {})).status).toBe(401);
+  });
+
+  it("GET /admin/api/requests takes a valid limit and status", async () => {
+    const res = await get(`/admin/api/requests?limit=1&status=error&user=${encodeURIComponent(alice)}`);
+    expect(res.status).toBe(200);
+    const rows = (await res.json()) as { status: string; user: string }[];
+    expect(rows).toEqual([expect.objectContaining({ status: "error", user: alice })]);
+  });
+
   it("the report as CSV, for the console's export", async () => {
     const res = await get(`/admin/api/report?format=csv&by=model&since=2021-03-01&until=2021-04-01&team=${team}`);
     expect(res.headers.get("content-type")).toMatch(/^text\/csv/);

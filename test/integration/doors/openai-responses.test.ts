@@ -151,3 +151,32 @@ describe("item_reference input items", () => {
     expect(sim.requests().length).toBe(calls);
   });
 });
+
+describe("GET /v1/responses/{id} query words", () => {
+  it("checks stream, starting_after, include, order and limit, answering a bad one in OpenAI's shape", async () => {
+    const k = await h.newKey("resp-query");
+    const made = await client(k.key).responses.create({ model: MODEL, input: "Keep me" });
+    const get = async (path: string) => {
+      const res = await h.app.request(path, { headers: { authorization: `Bearer ${k.key}` } });
+      return { status: res.status, body: (await res.json()) as Record<string, any> };
+    };
+    for (const [query, param, message] of [
+      [`${made.id}?stream=yes`, "stream", "stream must be true or false."],
+      [`${made.id}?stream=true`, "stream", "Streaming a stored response again is not supported"],
+      [`${made.id}?starting_after=-1`, "starting_after", "starting_after must be a sequence number"],
+      [`${made.id}/input_items?limit=0`, "limit", "limit must be an integer between 1 and 100."],
+      [`${made.id}/input_items?limit=101`, "limit", "limit must be an integer between 1 and 100."],
+      [`${made.id}/input_items?order=sideways`, "order", "order must be 'asc' or 'desc'."],
+      [`${made.id}/input_items?after=a&after=b`, "after", "after must be given once."],
+    ]) {
+      const r = await get(`/v1/responses/${query}`);
+      expect(r.status, query).toBe(400);
+      expect(r.body, query).toEqual({ error: { type: "invalid_request_error", param, code: null, message: expect.stringContaining(message) } });
+    }
+    const ok = await get(`/v1/responses/${made.id}?stream=false&include[]=reasoning.encrypted_content&include=file_search_call.results`);
+    expect(ok.status).toBe(200);
+    expect(ok.body.id).toBe(made.id);
+    const items = await get(`/v1/responses/${made.id}/input_items?limit=1&order=asc`);
+    expect(items.body).toMatchObject({ object: "list", has_more: false, data: [{ type: "message", role: "user", content: "Keep me" }] });
+  });
+});
