@@ -42,9 +42,13 @@ export function gracefulShutdown(
       const timeoutMs = gw.config.SHUTDOWN_TIMEOUT_MS;
       gw.logger.info("shutting down: no new connections, draining open requests", { timeoutMs });
       gate?.start();
+      // A drain that fails is handled as one that ran out of time.
       const drained = server.drain().then(
         () => true,
-        () => true,
+        (err) => {
+          gw.logger.warn("drain failed", { error: err });
+          return false;
+        },
       );
       const timedOut = !(await within(drained, timeoutMs));
       if (timedOut) {
@@ -75,10 +79,10 @@ export function gracefulShutdown(
   return stop;
 }
 
-/** Whether `promise` settled within `ms`. */
-async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+/** What `drained` resolved to, or false when it took longer than `ms`. */
+async function within(drained: Promise<boolean>, ms: number): Promise<boolean> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const settled = await Promise.race([promise.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)))]);
+  const settled = await Promise.race([drained, new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)))]);
   clearTimeout(timer);
   return settled;
 }
