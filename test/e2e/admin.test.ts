@@ -123,6 +123,10 @@ describe(`admin console API (${ctx.runtime})`, () => {
     expect(attrs).toContain("Path=/admin");
     expect(names).not.toContain("secure");
     expect(Number(attrs.find((a) => a.startsWith("Max-Age="))?.slice(8))).toBe(12 * 60 * 60);
+    // This extra session does not outlive the test.
+    const csrf = (await json(api("/admin/api/session", { cookie: pair }))).csrf_token;
+    const out = await fetch(`${gw}/admin/logout`, { method: "POST", headers: { cookie: pair, "x-csrf-token": csrf }, redirect: "manual" });
+    expect(out.status).toBe(303);
   });
 
   it("refuses a wrong token: 401, no cookie, and the API stays closed to it", async () => {
