@@ -1,7 +1,7 @@
 // Helpers for scripts/start-worker.mjs: which settings the Worker gets from the environment, and how they reach
 // it (wrangler dev does not pass its own process.env into the Worker): settings as `--var NAME:value`, which
-// wrangler takes verbatim, and the AWS credentials through a private --env-file, so they stay out of the process
-// list.
+// wrangler takes verbatim, and the credentials (AWS's, the admin and metrics tokens, the Responses seal key)
+// through a private --env-file, so they stay out of the process list.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 
@@ -9,7 +9,7 @@ import path from "node:path";
 export const NOT_FOR_WORKER = new Set(["PORT", "HOST", "DATA_DIR", "MIGRATE_ON_START", "DATABASE_URL"]);
 
 /** Passed through the env file, never on the command line. */
-export const SECRETS = new Set(["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"]);
+export const SECRETS = new Set(["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "ADMIN_TOKEN", "METRICS_TOKEN", "RESPONSES_SEAL_KEY"]);
 
 /** The variable names of ConfigSchema, read from src/config.ts (a test checks them against the schema itself). */
 export function configVariableNames(root) {

@@ -18,11 +18,14 @@ describe("scripts/worker-env.mjs", () => {
       LOG_LEVEL: "warn",
       AWS_REGION: "eu-west-1",
       AWS_SECRET_ACCESS_KEY: "s",
+      ADMIN_TOKEN: "admin-token-0123456789",
+      METRICS_TOKEN: "m",
+      RESPONSES_SEAL_KEY: "k",
       PATH: "/bin",
     };
     expect(workerSettings(env, configVariableNames(ROOT))).toEqual({
       vars: { LOG_LEVEL: "warn", AWS_REGION: "eu-west-1" },
-      secrets: { AWS_SECRET_ACCESS_KEY: "s" },
+      secrets: { AWS_SECRET_ACCESS_KEY: "s", ADMIN_TOKEN: "admin-token-0123456789", METRICS_TOKEN: "m", RESPONSES_SEAL_KEY: "k" },
     });
   });
 
