@@ -13,5 +13,7 @@ export type AppEnv = {
     apiKey: ApiKeyRecord;
     identity: Identity;
     usage: UsageDraft;
+    /** The door's signal for its Bedrock calls: the client's, plus the graceful stop's (gateway/in-flight.ts). */
+    signal: AbortSignal;
   };
 };

@@ -12,6 +12,7 @@ import { DatabaseUnavailableError, withDeadline } from "./db/deadline";
 import { findPolicies as findPoliciesInDb, findPrincipalByHash } from "./db/keys";
 import { authenticate } from "./gateway/authenticate";
 import { concurrencyLimit, createConcurrencyLimiter } from "./gateway/concurrency";
+import { inFlight } from "./gateway/in-flight";
 import { scopeOf, type Deps } from "./deps";
 import { renderError, type DoorErrorShapes } from "./doors/error-shapes";
 import { GatewayError } from "./errors";
@@ -109,10 +110,14 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   });
   const concurrencyLimits = { instance: deps.config.MAX_CONCURRENT_REQUESTS, perCaller: deps.config.MAX_CONCURRENT_PER_KEY };
   const concurrency = concurrencyLimit({ limiter: createConcurrencyLimiter(concurrencyLimits), limits: concurrencyLimits, logger: deps.logger });
+  // A door request's Bedrock calls are aborted by the client leaving, or by the graceful stop's drain deadline.
+  const shutdownAware = inFlight(deps);
   // Every door, after its usage draft: the concurrency limits (refused at once, never queued), then the body limit.
   const limit: MiddlewareHandler<AppEnv> = (c, next) =>
     concurrency(c, async () => {
-      await bodyLimited(c, next);
+      await bodyLimited(c, async () => {
+        await shutdownAware(c, next);
+      });
     });
   app.use("/v1/*", auth);
   app.use("/v1/chat/completions", usageTracking(deps, "chat.completions"), limit);
@@ -145,7 +150,8 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     const gw = toGatewayError(err, deps.config.MAX_BODY_BYTES);
     if (gw.status >= 500 && !(err instanceof GatewayError) && !(err instanceof DatabaseUnavailableError)) {
       deps.logger.error("unhandled error", { requestId: c.get("requestId"), path: c.req.path, error: err });
-    } else if (gw.status >= 500) {
+    } else if (gw.status >= 500 && gw.code !== "shutting_down") {
+      // A request cut by the graceful stop has its own line (gateway/in-flight.ts).
       deps.logger.warn("request failed", { requestId: c.get("requestId"), path: c.req.path, status: gw.status, code: gw.code });
     }
     return render(c, gw);

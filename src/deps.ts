@@ -54,7 +54,8 @@ export type Deps = {
   fetchRemoteImage?: ResolveRemoteImage;
   /**
    * Raised by a graceful stop at its drain deadline (Node, Bun): each stream still open ends itself with its door's
-   * error event and a `shutdown` row. Absent on Workers, whose runtime ends requests itself.
+   * error event and a `shutdown` row; each request still waiting for Bedrock has its call aborted and answers its
+   * door's 503 `shutting_down` (gateway/in-flight.ts). Absent on Workers, whose runtime ends requests itself.
    */
   shutdown?: ShutdownSignal;
 };

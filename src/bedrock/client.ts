@@ -520,7 +520,10 @@ function timeoutError(which: "connect" | "first-byte", limits: Limits): AttemptE
   return new AttemptError(new GatewayError({ status: 504, type: "timeout_error", code: "upstream_timeout", message }), "same");
 }
 
+/** The error of an aborted call: the client closed the request, or the graceful stop's drain deadline cut it. */
 export function abortedError(signal?: AbortSignal): GatewayError {
+  // Not the client: the server is stopping (gateway/in-flight.ts), and the request ends as `shutting_down`.
+  if (signal?.reason instanceof GatewayError && signal.reason.code === "shutting_down") return signal.reason;
   return new GatewayError({
     status: 499,
     type: "invalid_request_error",

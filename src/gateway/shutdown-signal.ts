@@ -1,18 +1,19 @@
 /**
- * How a graceful stop reaches the streams still open at its drain deadline: each relay registers while it runs,
- * and the runtime's shutdown ends them all at once, so each sends its door's error event, cancels its Bedrock
- * stream and writes its row before the connections are closed. A plain set rather than an AbortSignal: thousands
+ * How a graceful stop reaches the streams still open at its drain deadline: each relay registers while it runs
+ * (and each door request while its handler waits for Bedrock, gateway/in-flight.ts), and the runtime's shutdown
+ * ends them all at once, so each sends its door's error, cancels its Bedrock call and writes its row before the
+ * connections are closed. A plain set rather than an AbortSignal: thousands
  * of open streams would each add a listener to one process-wide signal.
  */
 export type ShutdownSignal = {
-  /** True once the stop began ending streams: a stream that starts after it ends at once. */
+  /** True once the stop began ending streams: a stream or request that starts after it ends at once. */
   readonly requested: boolean;
   /** Calls `fn` when the stop ends open streams; the returned function unregisters (call it when the stream ends). */
   onShutdown(fn: () => void): () => void;
 };
 
 export type ShutdownTrigger = ShutdownSignal & {
-  /** Ends every registered stream; returns how many there were. */
+  /** Ends every registered stream and request; returns how many there were. */
   trigger(): number;
   readonly open: number;
 };

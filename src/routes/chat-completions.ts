@@ -8,6 +8,7 @@ import { ChatCompletionRequestSchema } from "../translate/openai-types";
 import { toConverseRequest } from "../translate/openai-to-converse";
 import { resolveRemoteImages } from "../translate/remote-images";
 import { admit, resolveModelFor } from "../gateway/admit";
+import { requestSignal } from "../gateway/in-flight";
 import { estimateInputTokens } from "../usage/estimate";
 import { routeBedrock } from "../routing/upstream";
 import { noteRequestedModel } from "./resolve-model";
@@ -48,7 +49,7 @@ export function registerChatCompletions(app: Hono<AppEnv>, deps: Deps): void {
       jsonToolName: translated.jsonToolName,
       legacyFunctions: translated.legacyFunctions,
     };
-    const signal = c.req.raw.signal;
+    const signal = requestSignal(c);
     const upstream = routeBedrock(deps, draft, model.targets, signal);
 
     if (draft.stream) {

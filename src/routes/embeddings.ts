@@ -4,6 +4,7 @@ import type { Deps } from "../deps";
 import { jsonBody } from "../http/json-body";
 import { EmbeddingsRequestSchema, toEmbeddingInvocations, toEmbeddingsResponse } from "../translate/embeddings";
 import { admit, resolveModelFor } from "../gateway/admit";
+import { requestSignal } from "../gateway/in-flight";
 import { textTokens } from "../usage/estimate";
 import { routeBedrock } from "../routing/upstream";
 import { noteRequestedModel } from "./resolve-model";
@@ -24,7 +25,7 @@ export function registerEmbeddings(app: Hono<AppEnv>, deps: Deps): void {
     // One failed call fails the request, so the others are cancelled at once (each call that completes is billed),
     // as they are when the client goes away; the tokens of the calls that did complete are still recorded.
     const calls = new AbortController();
-    const clientSignal = c.req.raw.signal;
+    const clientSignal = requestSignal(c);
     const onClientAbort = () => calls.abort(clientSignal.reason);
     if (clientSignal.aborted) onClientAbort();
     else clientSignal.addEventListener("abort", onClientAbort, { once: true });

@@ -9,6 +9,8 @@ export function targetLabel(report: Pick<AttemptReport, "modelId" | "region">, d
 
 const BY_CODE: Record<string, UpstreamOutcome> = {
   client_closed_request: "aborted",
+  // The gateway's graceful stop cut the attempt: not Bedrock's failure.
+  shutting_down: "aborted",
   rate_limit_exceeded: "throttled",
   quota_exceeded: "throttled",
   upstream_timeout: "timeout",

@@ -11,6 +11,7 @@ import type { InvokeStreamChunk } from "../../bedrock/client";
 import { type Deps, randomId } from "../../deps";
 import { GatewayError } from "../../errors";
 import { admit, resolveModelFor } from "../../gateway/admit";
+import { requestSignal } from "../../gateway/in-flight";
 import { relayStream, SSE_HEADERS, type StreamDoor } from "../../gateway/relay-stream";
 import { jsonBody } from "../../http/json-body";
 import { setWarnings } from "../../http/warnings";
@@ -58,7 +59,7 @@ function streamDoor<E>(translator: AnthropicStreamTranslator<E>, inputEstimate: 
 
 async function claudeMessage(c: Context<AppEnv>, deps: Deps, req: MessagesRequest, model: CatalogueModel): Promise<Response> {
   const draft = c.get("usage");
-  const signal = c.req.raw.signal;
+  const signal = requestSignal(c);
   const { body, warnings } = toInvokeModelBody(req, { model, betaHeader: c.req.header("anthropic-beta") });
   setWarnings(c, warnings);
   const inputEstimate = estimateMessagesInput(req);
@@ -80,7 +81,7 @@ async function claudeMessage(c: Context<AppEnv>, deps: Deps, req: MessagesReques
 
 async function converseMessage(c: Context<AppEnv>, deps: Deps, req: MessagesRequest, model: CatalogueModel): Promise<Response> {
   const draft = c.get("usage");
-  const signal = c.req.raw.signal;
+  const signal = requestSignal(c);
   const { body, warnings } = toConverseFromMessages(req, model);
   setWarnings(c, warnings);
   const inputEstimate = estimateMessagesInput(req);
@@ -129,10 +130,11 @@ export function registerAnthropicMessages(app: Hono<AppEnv>, deps: Deps): void {
     );
     setWarnings(c, warnings);
     try {
-      return c.json({ input_tokens: await deps.bedrock.countTokens(foundation, body, c.req.raw.signal) });
+      return c.json({ input_tokens: await deps.bedrock.countTokens(foundation, body, requestSignal(c)) });
     } catch (err) {
-      // A malformed request is the client's to fix; a model or region without CountTokens falls back to the estimate.
-      if (!(err instanceof GatewayError) || err.status === 499 || (err.status === 400 && !NO_COUNT_TOKENS.test(err.message))) throw err;
+      // A malformed request is the client's to fix, and a stopping gateway says so; a model or region without CountTokens falls back to the estimate.
+      if (!(err instanceof GatewayError) || err.status === 499 || err.code === "shutting_down" || (err.status === 400 && !NO_COUNT_TOKENS.test(err.message)))
+        throw err;
       deps.logger.info("count_tokens estimated", { requestId: c.get("requestId"), status: err.status, code: err.code });
       setWarnings(c, [...warnings, "input_tokens estimated: Bedrock could not count tokens for this model"]);
       return estimate();

@@ -10,6 +10,7 @@ import type { AppEnv } from "../../app-env";
 import { inferModelEntry } from "../../catalogue";
 import type { Deps } from "../../deps";
 import { admit, resolveModelFor } from "../../gateway/admit";
+import { requestSignal } from "../../gateway/in-flight";
 import type { CatalogueModel } from "../../models/catalogue";
 import { stripRegionPrefix } from "../../policy/models";
 import { relayedHeaders, upstreamHeaders } from "./headers";
@@ -43,7 +44,7 @@ async function handle(c: Context<AppEnv>, deps: Deps, op: BedrockOperation): Pro
   await admit(c, deps, { model, ...ask });
 
   const headers = upstreamHeaders(op, c.req.raw.headers);
-  const signal = c.req.raw.signal;
+  const signal = requestSignal(c);
   const route = routeRaw(deps, draft, model.targets, signal);
   if (op === "converse-stream" || op === "invoke-with-response-stream") {
     draft.stream = true;

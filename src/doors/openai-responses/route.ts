@@ -17,6 +17,7 @@ import { deleteResponse, findResponse, purgeExpiredResponses } from "../../db/re
 import { type Deps, randomId } from "../../deps";
 import { GatewayError } from "../../errors";
 import { admit, resolveModelFor } from "../../gateway/admit";
+import { requestSignal } from "../../gateway/in-flight";
 import { relayStream, SSE_HEADERS } from "../../gateway/relay-stream";
 import { jsonBody } from "../../http/json-body";
 import { once, repeated, validQuery } from "../../http/query";
@@ -123,7 +124,7 @@ export function registerResponses(app: Hono<AppEnv>, deps: Deps): void {
       summary: !!req.reasoning?.summary,
       newId,
     };
-    const signal = c.req.raw.signal;
+    const signal = requestSignal(c);
     const upstream = routeBedrock(deps, draft, model.targets, signal);
 
     if (draft.stream) {

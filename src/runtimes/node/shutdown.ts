@@ -21,13 +21,15 @@ export function drainGate<E>(fetch: (request: Request, env: E) => Response | Pro
   };
 }
 
-/** How long the streams ended at the drain deadline get to send their error event before the connections close. */
+/** How long the requests and streams ended at the drain deadline get to send their error before the connections close. */
 const STREAM_END_GRACE_MS = 1_000;
 
 /**
  * The graceful stop shared by Node and Bun: stop accepting, let open requests and streams finish within
  * SHUTDOWN_TIMEOUT_MS, then end the streams still open (each sends its door's error event, cancels its Bedrock
- * stream and settles its row as `shutdown`), close what is left, flush pending usage rows, close the database.
+ * stream and settles its row as `shutdown`) and the requests still waiting for Bedrock (their call aborted, the
+ * door's 503 `shutting_down` answered, the row settled the same), close what is left, flush pending usage rows,
+ * close the database.
  * SIGTERM and SIGINT run it once and exit 0 (1 if it failed).
  */
 export function gracefulShutdown(
@@ -52,7 +54,7 @@ export function gracefulShutdown(
       );
       const timedOut = !(await within(drained, timeoutMs));
       if (timedOut) {
-        gw.logger.warn("drain timeout reached: ending open streams, closing remaining connections", { streams: gw.shutdown.open });
+        gw.logger.warn("drain timeout reached: ending open requests and streams, closing remaining connections", { open: gw.shutdown.open });
         // Their rows are settled here, before the database is flushed and closed below.
         if (gw.shutdown.trigger() > 0) await within(drained, STREAM_END_GRACE_MS);
         await server.closeAll();

@@ -221,7 +221,7 @@ describe("a stream still open when a graceful stop reaches its drain deadline", 
     expect(shutdown.open).toBe(0);
   });
 
-  it("a stream that starts after the deadline ends at once the same way; a stream that finished earlier is not touched", async () => {
+  it("a stream that starts after the deadline is refused before Bedrock is called; a stream that finished earlier is not touched", async () => {
     const shutdown = createShutdownSignal();
     const hs = createHarness({ db: t.db, bedrockUrl: sim.url, fetch: createNodeFetch(), shutdown });
     const { key } = await hs.newKey("relay-shutdown");
@@ -229,15 +229,21 @@ describe("a stream still open when a graceful stop reaches its drain deadline", 
     expect(await done.text()).toContain("data: [DONE]");
     expect(shutdown.open).toBe(0);
     expect(shutdown.trigger()).toBe(0);
+    const requestsBefore = sim.stats().requests;
     const late = await hs.post("/v1/chat/completions", key, { model: "nova-lite", stream: true, messages: user(SLOW) });
+    // No stream yet, so the door's plain error with its status (gateway/in-flight.ts), and Bedrock never asked.
+    expect(late.status).toBe(503);
     const text = await late.text();
     expect(text).toContain('"code":"shutting_down"');
     expect(text).not.toContain("[DONE]");
+    expect(sim.stats().requests).toBe(requestsBefore);
     await hs.settle();
     const doneId = done.headers.get("x-request-id");
     const lateId = late.headers.get("x-request-id");
     expect(hs.logs.filter((l) => l.requestId === doneId && l.msg === "stream ended")).toEqual([expect.objectContaining({ end: "done" })]);
-    expect(hs.logs.filter((l) => l.requestId === lateId && l.msg === "stream ended")).toEqual([expect.objectContaining({ end: "shutdown" })]);
+    expect(hs.logs.filter((l) => l.requestId === lateId && l.msg.endsWith(" ended"))).toEqual([
+      expect.objectContaining({ msg: "request ended", end: "shutdown" }),
+    ]);
     expect(await rowOf(doneId)).toMatchObject({ status: "ok", httpStatus: 200 });
     expect(await rowOf(lateId)).toMatchObject({ status: "error", httpStatus: 503, errorCode: "shutting_down" });
   });

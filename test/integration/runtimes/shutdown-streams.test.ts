@@ -158,7 +158,7 @@ describe.each<Runtime>(["node", "bun"])("%s: streams open at the drain deadline"
       }
       expect(gw.logs()).not.toContain("upstream_stream_truncated");
       expect(gw.logs()).not.toContain("usage row not written at exit");
-      expect(gw.logs()).toContain('"drain timeout reached: ending open streams, closing remaining connections"');
+      expect(gw.logs()).toContain('"drain timeout reached: ending open requests and streams, closing remaining connections"');
     } finally {
       await gw.stop("SIGKILL");
     }

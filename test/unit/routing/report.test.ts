@@ -19,6 +19,8 @@ describe("attemptOutcome", () => {
     [{ outcome: "error", status: 504, code: "model_timeout" }, "timeout"],
     [{ outcome: "error", status: 502, code: "upstream_unavailable" }, "unreachable"],
     [{ outcome: "error", status: 499, code: "client_closed_request" }, "aborted"],
+    // The graceful stop cut it: not a Bedrock server error.
+    [{ outcome: "error", status: 503, code: "shutting_down" }, "aborted"],
     [{ outcome: "error", status: 400, code: null }, "client_error"],
     [{ outcome: "error", status: 403, code: "model_access_denied" }, "client_error"],
     [{ outcome: "error", status: 500, code: null }, "server_error"],
