@@ -5,10 +5,10 @@
  * encodes them and writes `[DONE]`.
  */
 import type { ConverseStreamEvent, ReasoningContentBlock } from "../bedrock/converse-types";
-import { GatewayError } from "../errors";
+import { type ConverseBlock, type ConverseStep, createConverseReader } from "./converse-reader";
 import { finishReason } from "./converse-to-openai";
 import type { ChatCompletionChunk, ChatCompletionChunkDelta, FinishReason } from "./openai-types";
-import { estimateTokens, normalizeUsage, toOpenAIUsage, type NormalizedUsage } from "./usage";
+import { toOpenAIUsage, type NormalizedUsage } from "./usage";
 
 export type StreamMeta = {
   id: string;
@@ -39,26 +39,22 @@ export type StreamTranslator = {
   readonly state: StreamState;
 };
 
-type Block =
-  | { kind: "tool"; index: number; sawArgs: boolean }
-  | { kind: "json"; sawArgs: boolean }
-  | { kind: "function"; sawArgs: boolean }
+/** How a tool block reaches the client. */
+type ToolKind =
+  | { kind: "tool"; index: number }
+  | { kind: "json" }
+  | { kind: "function" }
   /** A legacy-functions call after the first: not sent (see `toLegacyFunctionCall` in converse-to-openai.ts). */
-  | { kind: "dropped" }
-  | { kind: "reasoning"; text: string; signature?: string; redacted?: string };
+  | { kind: "dropped" };
 
 /** Creates a translator for one stream; `push` each decoded event in order, then call `finish` once. */
 export function createStreamTranslator(meta: StreamMeta): StreamTranslator {
-  const blocks = new Map<number, Block>();
+  const reader = createConverseReader();
+  const tools = new Map<ConverseBlock, ToolKind>();
   const reasoning: ReasoningContentBlock[] = [];
   const toolCallIds: string[] = [];
-  let started = false;
-  let finished = false;
   let usedJsonTool = false;
   let toolCalls = 0; // calls of real tools Bedrock made, sent or not
-  let usage: NormalizedUsage | null = null;
-  let stopReason: string | null = null;
-  let outputChars = 0;
 
   const chunk = (delta: ChatCompletionChunkDelta, finish: FinishReason | null = null): ChatCompletionChunk => {
     const c: ChatCompletionChunk = {
@@ -72,143 +68,105 @@ export function createStreamTranslator(meta: StreamMeta): StreamTranslator {
     return c;
   };
 
-  // The role chunk opens every stream, even if Bedrock skipped messageStart.
-  const open = (out: ChatCompletionChunk[]) => {
-    if (!started) out.push(chunk({ role: "assistant", content: "" }));
-    started = true;
-  };
-
-  const onDelta = (i: number, d: Extract<ConverseStreamEvent, { type: "contentBlockDelta" }>["body"]["delta"], out: ChatCompletionChunk[]) => {
-    if (typeof d.text === "string" && d.text !== "") {
-      outputChars += d.text.length;
-      out.push(chunk({ content: d.text }));
-    } else if (d.toolUse) {
-      const b = blocks.get(i);
-      if (!b || b.kind === "reasoning") {
-        throw GatewayError.upstream(`Bedrock sent tool input for content block ${i} without starting a tool call.`, "upstream_invalid_response");
-      }
-      const s = d.toolUse.input;
-      if (typeof s !== "string" || s === "") return; // Bedrock sometimes opens with an empty fragment.
-      outputChars += s.length; // dropped calls count too: Bedrock bills them
-      if (b.kind === "dropped") return;
-      b.sawArgs = true;
-      if (b.kind === "json") out.push(chunk({ content: s }));
-      else if (b.kind === "function") out.push(chunk({ function_call: { arguments: s } }));
-      else out.push(chunk({ tool_calls: [{ index: b.index, function: { arguments: s } }] }));
-    } else if (d.reasoningContent) {
-      let b = blocks.get(i);
-      if (!b) blocks.set(i, (b = { kind: "reasoning", text: "" }));
-      if (b.kind !== "reasoning") return;
-      const r = d.reasoningContent;
-      if (typeof r.text === "string" && r.text !== "") {
-        b.text += r.text;
-        outputChars += r.text.length;
-        out.push(chunk({ reasoning_content: r.text }));
-      }
-      if (r.signature) b.signature = (b.signature ?? "") + r.signature;
-      if (r.redactedContent) b.redacted = (b.redacted ?? "") + r.redactedContent;
-    }
-  };
-
-  const onStop = (i: number, out: ChatCompletionChunk[]) => {
-    const b = blocks.get(i);
-    if (!b) return;
-    // A tool call without argument bytes still has to accumulate to valid JSON on the client.
-    if (b.kind === "tool" && !b.sawArgs) out.push(chunk({ tool_calls: [{ index: b.index, function: { arguments: "{}" } }] }));
-    if (b.kind === "function" && !b.sawArgs) out.push(chunk({ function_call: { arguments: "{}" } }));
-    if (b.kind === "json" && !b.sawArgs) out.push(chunk({ content: "{}" }));
-    if (b.kind === "reasoning") {
-      if (b.redacted !== undefined) reasoning.push({ redactedContent: b.redacted });
-      else reasoning.push({ reasoningText: b.signature !== undefined ? { text: b.text, signature: b.signature } : { text: b.text } });
-    }
-    blocks.delete(i);
-  };
-
   const usageChunk = (): ChatCompletionChunk => ({
     id: meta.id,
     object: "chat.completion.chunk",
     created: meta.created,
     model: meta.model,
     choices: [],
-    usage: toOpenAIUsage(usage!),
+    usage: toOpenAIUsage(reader.usage!),
   });
+
+  const toolStart = (b: ConverseBlock, out: ChatCompletionChunk[]) => {
+    if (meta.jsonToolName !== undefined && b.name === meta.jsonToolName) {
+      usedJsonTool = true;
+      tools.set(b, { kind: "json" });
+      return;
+    }
+    // Dense index over tool calls only: never contentBlockIndex (OpenAI's accumulators key on it).
+    const index = toolCalls++;
+    if (meta.legacyFunctions) {
+      // No id reaches a legacy client, so toolCallIds stays empty (as in toChatCompletion).
+      tools.set(b, index === 0 ? { kind: "function" } : { kind: "dropped" });
+      if (index === 0) out.push(chunk({ function_call: { name: b.name, arguments: "" } }));
+      return;
+    }
+    toolCallIds.push(b.toolUseId);
+    tools.set(b, { kind: "tool", index });
+    out.push(chunk({ tool_calls: [{ index, id: b.toolUseId, type: "function", function: { name: b.name, arguments: "" } }] }));
+  };
+
+  const toolInput = (t: ToolKind, s: string, out: ChatCompletionChunk[]) => {
+    if (t.kind === "json") out.push(chunk({ content: s }));
+    else if (t.kind === "function") out.push(chunk({ function_call: { arguments: s } }));
+    else if (t.kind === "tool") out.push(chunk({ tool_calls: [{ index: t.index, function: { arguments: s } }] }));
+  };
+
+  const step = (s: ConverseStep, out: ChatCompletionChunk[]) => {
+    switch (s.type) {
+      case "start":
+        // The role chunk opens every stream, even if Bedrock skipped messageStart.
+        out.push(chunk({ role: "assistant", content: "" }));
+        return;
+      case "toolStart":
+        toolStart(s.block, out);
+        return;
+      case "text":
+        out.push(chunk({ content: s.text }));
+        return;
+      case "toolInput":
+        toolInput(tools.get(s.block)!, s.input, out);
+        return;
+      case "reasoning":
+        if (s.block.kind === "reasoning" && typeof s.delta.text === "string" && s.delta.text !== "") out.push(chunk({ reasoning_content: s.delta.text }));
+        return;
+      case "blockStop": {
+        if (s.reasoning) reasoning.push(s.reasoning);
+        // A tool call without argument bytes still has to accumulate to valid JSON on the client.
+        const t = tools.get(s.block);
+        if (t && t.kind !== "dropped" && s.block.args === "") toolInput(t, "{}", out);
+        tools.delete(s.block);
+        return;
+      }
+      case "messageStop":
+        out.push(chunk({}, finishReason(s.stopReason, usedJsonTool, toolCalls, meta.legacyFunctions)));
+        if (reader.usage && meta.includeUsage) out.push(usageChunk());
+        return;
+      case "usage":
+        // The usage chunk comes after the finish_reason chunk; if metadata arrives first it waits for messageStop.
+        if (s.afterStop && meta.includeUsage) out.push(usageChunk());
+        return;
+      default: {
+        const _never: never = s;
+        void _never;
+      }
+    }
+  };
 
   return {
     push(event) {
       const out: ChatCompletionChunk[] = [];
-      if (finished && event.type !== "metadata") return out; // nothing but metadata follows messageStop
-      switch (event.type) {
-        case "messageStart":
-          open(out);
-          break;
-        case "contentBlockStart": {
-          open(out);
-          const tool = event.body.start?.toolUse;
-          if (!tool) break;
-          if (meta.jsonToolName !== undefined && tool.name === meta.jsonToolName) {
-            usedJsonTool = true;
-            blocks.set(event.body.contentBlockIndex, { kind: "json", sawArgs: false });
-            break;
-          }
-          // Dense index over tool calls only: never contentBlockIndex (OpenAI's accumulators key on it).
-          const index = toolCalls++;
-          if (meta.legacyFunctions) {
-            // No id reaches a legacy client, so toolCallIds stays empty (as in toChatCompletion).
-            blocks.set(event.body.contentBlockIndex, index === 0 ? { kind: "function", sawArgs: false } : { kind: "dropped" });
-            if (index === 0) out.push(chunk({ function_call: { name: tool.name, arguments: "" } }));
-            break;
-          }
-          toolCallIds.push(tool.toolUseId);
-          blocks.set(event.body.contentBlockIndex, { kind: "tool", index, sawArgs: false });
-          out.push(chunk({ tool_calls: [{ index, id: tool.toolUseId, type: "function", function: { name: tool.name, arguments: "" } }] }));
-          break;
-        }
-        case "contentBlockDelta":
-          open(out);
-          onDelta(event.body.contentBlockIndex, event.body.delta ?? {}, out);
-          break;
-        case "contentBlockStop":
-          onStop(event.body.contentBlockIndex, out);
-          break;
-        case "messageStop":
-          open(out);
-          for (const i of [...blocks.keys()]) onStop(i, out);
-          stopReason = typeof event.body.stopReason === "string" ? event.body.stopReason : null;
-          finished = true;
-          out.push(chunk({}, finishReason(stopReason, usedJsonTool, toolCalls, meta.legacyFunctions)));
-          if (usage && meta.includeUsage) out.push(usageChunk());
-          break;
-        case "metadata":
-          if (usage) break;
-          usage = normalizeUsage(event.body.usage);
-          // The usage chunk comes after the finish_reason chunk; if metadata arrives first it waits for messageStop.
-          if (finished && meta.includeUsage) out.push(usageChunk());
-          break;
-        default: {
-          const _never: never = event;
-          void _never;
-        }
-      }
+      for (const s of reader.read(event)) step(s, out);
       return out;
     },
     finish() {
-      if (!finished) throw GatewayError.upstream("Bedrock ended the stream early", "upstream_stream_truncated");
+      reader.end();
       return [];
     },
     state: {
       get usage() {
-        return usage;
+        return reader.usage;
       },
       get stopReason() {
-        return stopReason;
+        return reader.stopReason;
       },
       reasoning,
       toolCallIds,
       get outputChars() {
-        return outputChars;
+        return reader.outputChars;
       },
       get estimatedOutputTokens() {
-        return estimateTokens(outputChars);
+        return reader.estimatedOutputTokens;
       },
     },
   };

@@ -7,29 +7,22 @@
  * 0 in the order blocks appear. Pure.
  */
 import type { ConverseStreamEvent } from "../../bedrock/converse-types";
-import { GatewayError } from "../../errors";
-import { estimateTokens, normalizeUsage, type NormalizedUsage } from "../../translate/usage";
+import { type ConverseBlock, type ConverseStep, createConverseReader } from "../../translate/converse-reader";
 import type { AnthropicStreamTranslator } from "./invoke-stream";
 import type { AnthropicStreamEvent } from "./schema";
 import { matchedStopSequence, toAnthropicStopReason } from "./stop-reason";
 
 export type ConverseStreamMeta = { id: string; model: string; inputEstimate: number; stopSequences?: string[] };
 
-type Block = { index: number; kind: "text" | "thinking" | "redacted_thinking" | "tool_use" };
-type Delta = Extract<ConverseStreamEvent, { type: "contentBlockDelta" }>["body"]["delta"];
-
 export function createConverseStreamTranslator(meta: ConverseStreamMeta): AnthropicStreamTranslator<ConverseStreamEvent> {
-  const blocks = new Map<number, Block>();
-  let next = 0;
-  let started = false;
-  let stopReason: string | null = null;
-  let usage: NormalizedUsage | null = null;
+  const reader = createConverseReader();
+  /** Blocks whose content_block_start was sent. */
+  const opened = new Set<ConverseBlock>();
   let closed = false;
-  let chars = 0;
+  // Converse may omit the stop reason; Anthropic's clients need one.
+  const stopReason = () => (reader.stopped ? (reader.stopReason ?? "end_turn") : null);
 
   const start = (out: AnthropicStreamEvent[]) => {
-    if (started) return;
-    started = true;
     out.push(
       {
         type: "message_start",
@@ -48,54 +41,21 @@ export function createConverseStreamTranslator(meta: ConverseStreamMeta): Anthro
     );
   };
 
-  const open = (i: number, kind: Block["kind"], contentBlock: Record<string, unknown>, out: AnthropicStreamEvent[]): Block => {
-    let b = blocks.get(i);
-    if (b) return b;
-    b = { index: next++, kind };
-    blocks.set(i, b);
-    out.push({ type: "content_block_start", index: b.index, content_block: { type: kind, ...contentBlock } });
-    return b;
-  };
-
-  const onDelta = (i: number, d: Delta, out: AnthropicStreamEvent[]) => {
-    if (typeof d.text === "string" && d.text !== "") {
-      const b = open(i, "text", { text: "" }, out);
-      chars += d.text.length;
-      out.push({ type: "content_block_delta", index: b.index, delta: { type: "text_delta", text: d.text } });
-    } else if (d.toolUse) {
-      const b = blocks.get(i);
-      if (b?.kind !== "tool_use") {
-        throw GatewayError.upstream(`Bedrock sent tool input for content block ${i} without starting a tool call.`, "upstream_invalid_response");
-      }
-      if (typeof d.toolUse.input !== "string" || d.toolUse.input === "") return;
-      chars += d.toolUse.input.length;
-      out.push({ type: "content_block_delta", index: b.index, delta: { type: "input_json_delta", partial_json: d.toolUse.input } });
-    } else if (d.reasoningContent) {
-      const r = d.reasoningContent;
-      if (r.redactedContent) {
-        open(i, "redacted_thinking", { data: r.redactedContent }, out);
-        return;
-      }
-      const b = open(i, "thinking", { thinking: "", signature: "" }, out);
-      if (typeof r.text === "string" && r.text !== "") {
-        chars += r.text.length;
-        out.push({ type: "content_block_delta", index: b.index, delta: { type: "thinking_delta", thinking: r.text } });
-      }
-      if (r.signature) out.push({ type: "content_block_delta", index: b.index, delta: { type: "signature_delta", signature: r.signature } });
-    }
-  };
-
-  const stop = (i: number, out: AnthropicStreamEvent[]) => {
-    const b = blocks.get(i);
-    if (!b) return;
-    out.push({ type: "content_block_stop", index: b.index });
-    blocks.delete(i);
+  const open = (
+    b: ConverseBlock,
+    kind: "text" | "thinking" | "redacted_thinking" | "tool_use",
+    contentBlock: Record<string, unknown>,
+    out: AnthropicStreamEvent[],
+  ) => {
+    if (opened.has(b)) return;
+    opened.add(b);
+    out.push({ type: "content_block_start", index: b.seq, content_block: { type: kind, ...contentBlock } });
   };
 
   const close = (out: AnthropicStreamEvent[]) => {
     closed = true;
-    const u = usage ?? { inputTokens: meta.inputEstimate, outputTokens: estimateTokens(chars), cacheReadTokens: 0, cacheWriteTokens: 0 };
-    const reason = toAnthropicStopReason(stopReason);
+    const u = reader.usage ?? { inputTokens: meta.inputEstimate, outputTokens: reader.estimatedOutputTokens, cacheReadTokens: 0, cacheWriteTokens: 0 };
+    const reason = toAnthropicStopReason(stopReason());
     out.push(
       {
         type: "message_delta",
@@ -111,59 +71,71 @@ export function createConverseStreamTranslator(meta: ConverseStreamMeta): Anthro
     );
   };
 
+  const step = (s: ConverseStep, out: AnthropicStreamEvent[]) => {
+    switch (s.type) {
+      case "start":
+        start(out);
+        return;
+      case "toolStart":
+        open(s.block, "tool_use", { id: s.block.toolUseId, name: s.block.name, input: {} }, out);
+        return;
+      case "text":
+        open(s.block, "text", { text: "" }, out);
+        out.push({ type: "content_block_delta", index: s.block.seq, delta: { type: "text_delta", text: s.text } });
+        return;
+      case "toolInput":
+        out.push({ type: "content_block_delta", index: s.block.seq, delta: { type: "input_json_delta", partial_json: s.input } });
+        return;
+      case "reasoning": {
+        const r = s.delta;
+        if (r.redactedContent) {
+          open(s.block, "redacted_thinking", { data: r.redactedContent }, out);
+          return;
+        }
+        open(s.block, "thinking", { thinking: "", signature: "" }, out);
+        if (typeof r.text === "string" && r.text !== "")
+          out.push({ type: "content_block_delta", index: s.block.seq, delta: { type: "thinking_delta", thinking: r.text } });
+        if (r.signature) out.push({ type: "content_block_delta", index: s.block.seq, delta: { type: "signature_delta", signature: r.signature } });
+        return;
+      }
+      case "blockStop":
+        if (opened.delete(s.block)) out.push({ type: "content_block_stop", index: s.block.seq });
+        return;
+      case "messageStop":
+        if (reader.usage) close(out);
+        return;
+      case "usage":
+        if (s.afterStop) close(out);
+        return;
+      default: {
+        const _never: never = s;
+        void _never;
+      }
+    }
+  };
+
   return {
     push(event) {
       const out: AnthropicStreamEvent[] = [];
       if (closed) return out;
-      switch (event.type) {
-        case "messageStart":
-          start(out);
-          break;
-        case "contentBlockStart": {
-          start(out);
-          const tool = event.body.start?.toolUse;
-          if (tool) open(event.body.contentBlockIndex, "tool_use", { id: tool.toolUseId, name: tool.name, input: {} }, out);
-          break;
-        }
-        case "contentBlockDelta":
-          start(out);
-          onDelta(event.body.contentBlockIndex, event.body.delta ?? {}, out);
-          break;
-        case "contentBlockStop":
-          stop(event.body.contentBlockIndex, out);
-          break;
-        case "messageStop":
-          start(out);
-          for (const i of [...blocks.keys()]) stop(i, out);
-          stopReason = typeof event.body.stopReason === "string" ? event.body.stopReason : "end_turn";
-          if (usage) close(out);
-          break;
-        case "metadata":
-          usage ??= normalizeUsage(event.body.usage);
-          if (stopReason !== null) close(out);
-          break;
-        default: {
-          const _never: never = event;
-          void _never;
-        }
-      }
+      for (const s of reader.read(event)) step(s, out);
       return out;
     },
     finish() {
-      if (stopReason === null) throw GatewayError.upstream("Bedrock ended the stream early", "upstream_stream_truncated");
+      reader.end();
       const out: AnthropicStreamEvent[] = [];
       if (!closed) close(out);
       return out;
     },
     state: {
       get usage() {
-        return usage;
+        return reader.usage;
       },
       get stopReason() {
-        return stopReason;
+        return stopReason();
       },
       get estimatedOutputTokens() {
-        return estimateTokens(chars);
+        return reader.estimatedOutputTokens;
       },
     },
   };

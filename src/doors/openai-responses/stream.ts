@@ -7,8 +7,8 @@
  * the item, never a live reference.
  */
 import type { ConverseStreamEvent, ReasoningContentBlock } from "../../bedrock/converse-types";
-import { GatewayError } from "../../errors";
-import { estimateTokens, normalizeUsage, type NormalizedUsage } from "../../translate/usage";
+import { type ConverseBlock, type ConverseStep, createConverseReader } from "../../translate/converse-reader";
+import { estimateTokens, type NormalizedUsage } from "../../translate/usage";
 import { markIncomplete, type ResponseMeta, responseShell, statusFor, toResponseUsage } from "./from-converse";
 import type { FunctionCallOutput, MessageOutput, OutputItem, ReasoningOutput, ResponseObject, ResponsesEvent, ResponsesRequest } from "./schema";
 
@@ -33,32 +33,24 @@ export type ResponsesStreamTranslator = {
 type Open =
   | { kind: "text"; index: number; item: MessageOutput; json?: boolean }
   | { kind: "tool"; index: number; item: FunctionCallOutput }
-  | { kind: "reasoning"; index: number; item: ReasoningOutput; text: string; signature?: string; redacted?: string; summaryOpen: boolean };
+  | { kind: "reasoning"; index: number; item: ReasoningOutput; summaryOpen: boolean };
 
 const copy = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
 export function createResponsesStreamTranslator(req: ResponsesRequest, meta: ResponseMeta & { inputEstimate: number }): ResponsesStreamTranslator {
+  const reader = createConverseReader();
   const output: OutputItem[] = [];
-  const blocks = new Map<number, Open>();
+  /** The output item each open Converse block writes to. */
+  const items = new Map<ConverseBlock, Open>();
   const reasoning: Record<string, ReasoningContentBlock[]> = {};
-  let started = false;
-  let finished = false;
   let final: ResponseObject | null = null;
-  let usage: NormalizedUsage | null = null;
-  let stopReason: string | null = null;
   let usedJsonTool = false;
   let toolCalls = 0;
-  let outputChars = 0;
+  // The "{}" answer of a json tool called without input is output the client receives, not a Converse delta.
+  let extraChars = 0;
   let reasoningChars = 0;
 
   const snapshot = (): ResponseObject => ({ ...responseShell(req, meta), output: copy(output) });
-
-  const open = (out: ResponsesEvent[]) => {
-    if (started) return;
-    started = true;
-    const response = snapshot();
-    out.push({ type: "response.created", response }, { type: "response.in_progress", response });
-  };
 
   const add = (item: OutputItem, out: ResponsesEvent[]): number => {
     output.push(item);
@@ -67,186 +59,168 @@ export function createResponsesStreamTranslator(req: ResponsesRequest, meta: Res
     return index;
   };
 
-  const openText = (i: number, out: ResponsesEvent[]): Extract<Open, { kind: "text" }> => {
-    const b = blocks.get(i);
-    if (b?.kind === "text") return b;
+  const openText = (b: ConverseBlock, out: ResponsesEvent[]): Extract<Open, { kind: "text" }> => {
+    const found = items.get(b);
+    if (found?.kind === "text") return found;
     const item: MessageOutput = { id: meta.newId("msg"), type: "message", status: "in_progress", role: "assistant", content: [] };
     const index = add(item, out);
     const part = { type: "output_text" as const, text: "", annotations: [] as [], logprobs: [] as [] };
     item.content.push(part);
     out.push({ type: "response.content_part.added", item_id: item.id, output_index: index, content_index: 0, part: copy(part) });
     const opened = { kind: "text" as const, index, item };
-    blocks.set(i, opened);
+    items.set(b, opened);
     return opened;
   };
 
-  const text = (i: number, delta: string, out: ResponsesEvent[]) => {
-    const b = openText(i, out);
-    b.item.content[0]!.text += delta;
-    outputChars += delta.length;
-    out.push({ type: "response.output_text.delta", item_id: b.item.id, output_index: b.index, content_index: 0, delta, logprobs: [] });
+  const text = (b: ConverseBlock, delta: string, out: ResponsesEvent[]) => {
+    const o = openText(b, out);
+    o.item.content[0]!.text += delta;
+    out.push({ type: "response.output_text.delta", item_id: o.item.id, output_index: o.index, content_index: 0, delta, logprobs: [] });
   };
 
-  const onReasoning = (i: number, d: { text?: string; signature?: string; redactedContent?: string }, out: ResponsesEvent[]) => {
-    let b = blocks.get(i);
-    if (!b) {
+  const toolStart = (b: ConverseBlock, out: ResponsesEvent[]) => {
+    if (meta.jsonToolName !== undefined && b.name === meta.jsonToolName) {
+      usedJsonTool = true;
+      openText(b, out).json = true;
+      return;
+    }
+    toolCalls++;
+    const item: FunctionCallOutput = { id: meta.newId("fc"), type: "function_call", status: "in_progress", call_id: b.toolUseId, name: b.name, arguments: "" };
+    items.set(b, { kind: "tool", index: add(item, out), item });
+  };
+
+  const toolInput = (b: ConverseBlock, s: string, out: ResponsesEvent[]) => {
+    const o = items.get(b);
+    if (o?.kind === "text") text(b, s, out);
+    else if (o?.kind === "tool") {
+      o.item.arguments += s;
+      out.push({ type: "response.function_call_arguments.delta", item_id: o.item.id, output_index: o.index, delta: s });
+    }
+  };
+
+  const onReasoning = (b: ConverseBlock, d: { text?: string }, out: ResponsesEvent[]) => {
+    let o = items.get(b);
+    if (!o) {
       const item: ReasoningOutput = { id: meta.newId("rs"), type: "reasoning", summary: [] };
-      b = { kind: "reasoning", index: add(item, out), item, text: "", summaryOpen: false };
-      blocks.set(i, b);
+      o = { kind: "reasoning", index: add(item, out), item, summaryOpen: false };
+      items.set(b, o);
     }
-    if (b.kind !== "reasoning") return;
-    if (typeof d.text === "string" && d.text !== "") {
-      b.text += d.text;
-      outputChars += d.text.length;
-      reasoningChars += d.text.length;
-      if (meta.summary) {
-        if (!b.summaryOpen) {
-          b.summaryOpen = true;
-          b.item.summary.push({ type: "summary_text", text: "" });
-          out.push({
-            type: "response.reasoning_summary_part.added",
-            item_id: b.item.id,
-            output_index: b.index,
-            summary_index: 0,
-            part: { type: "summary_text", text: "" },
-          });
-        }
-        b.item.summary[0]!.text += d.text;
-        out.push({ type: "response.reasoning_summary_text.delta", item_id: b.item.id, output_index: b.index, summary_index: 0, delta: d.text });
-      }
+    if (o.kind !== "reasoning" || typeof d.text !== "string" || d.text === "") return;
+    reasoningChars += d.text.length;
+    if (!meta.summary) return;
+    if (!o.summaryOpen) {
+      o.summaryOpen = true;
+      o.item.summary.push({ type: "summary_text", text: "" });
+      out.push({
+        type: "response.reasoning_summary_part.added",
+        item_id: o.item.id,
+        output_index: o.index,
+        summary_index: 0,
+        part: { type: "summary_text", text: "" },
+      });
     }
-    if (d.signature) b.signature = (b.signature ?? "") + d.signature;
-    if (d.redactedContent) b.redacted = (b.redacted ?? "") + d.redactedContent;
+    o.item.summary[0]!.text += d.text;
+    out.push({ type: "response.reasoning_summary_text.delta", item_id: o.item.id, output_index: o.index, summary_index: 0, delta: d.text });
   };
 
-  const close = (i: number, out: ResponsesEvent[]) => {
-    const b = blocks.get(i);
-    if (!b) return;
-    blocks.delete(i);
+  const close = (b: ConverseBlock, done: ReasoningContentBlock | undefined, out: ResponsesEvent[]) => {
+    const o = items.get(b);
+    if (!o) return;
+    items.delete(b);
     const status = "completed" as const;
-    if (b.kind === "text") {
-      const part = b.item.content[0]!;
-      if (b.json && part.text === "") {
+    if (o.kind === "text") {
+      const part = o.item.content[0]!;
+      if (o.json && part.text === "") {
         // The json tool called with no input: its answer is the empty object, as in a plain response.
         part.text = "{}";
-        outputChars += 2;
-        out.push({ type: "response.output_text.delta", item_id: b.item.id, output_index: b.index, content_index: 0, delta: "{}", logprobs: [] });
+        extraChars += 2;
+        out.push({ type: "response.output_text.delta", item_id: o.item.id, output_index: o.index, content_index: 0, delta: "{}", logprobs: [] });
       }
-      out.push({ type: "response.output_text.done", item_id: b.item.id, output_index: b.index, content_index: 0, text: part.text, logprobs: [] });
-      out.push({ type: "response.content_part.done", item_id: b.item.id, output_index: b.index, content_index: 0, part: copy(part) });
-      b.item.status = status;
-    } else if (b.kind === "tool") {
-      if (b.item.arguments === "") b.item.arguments = "{}";
-      out.push({ type: "response.function_call_arguments.done", item_id: b.item.id, output_index: b.index, name: b.item.name, arguments: b.item.arguments });
-      b.item.status = status;
+      out.push({ type: "response.output_text.done", item_id: o.item.id, output_index: o.index, content_index: 0, text: part.text, logprobs: [] });
+      out.push({ type: "response.content_part.done", item_id: o.item.id, output_index: o.index, content_index: 0, part: copy(part) });
+      o.item.status = status;
+    } else if (o.kind === "tool") {
+      if (o.item.arguments === "") o.item.arguments = "{}";
+      out.push({ type: "response.function_call_arguments.done", item_id: o.item.id, output_index: o.index, name: o.item.name, arguments: o.item.arguments });
+      o.item.status = status;
     } else {
-      reasoning[b.item.id] = [
-        b.redacted !== undefined
-          ? { redactedContent: b.redacted }
-          : { reasoningText: b.signature !== undefined ? { text: b.text, signature: b.signature } : { text: b.text } },
-      ];
-      if (b.summaryOpen) {
-        const part = b.item.summary[0]!;
-        out.push({ type: "response.reasoning_summary_text.done", item_id: b.item.id, output_index: b.index, summary_index: 0, text: part.text });
-        out.push({ type: "response.reasoning_summary_part.done", item_id: b.item.id, output_index: b.index, summary_index: 0, part: copy(part) });
+      if (done) reasoning[o.item.id] = [done];
+      if (o.summaryOpen) {
+        const part = o.item.summary[0]!;
+        out.push({ type: "response.reasoning_summary_text.done", item_id: o.item.id, output_index: o.index, summary_index: 0, text: part.text });
+        out.push({ type: "response.reasoning_summary_part.done", item_id: o.item.id, output_index: o.index, summary_index: 0, part: copy(part) });
       }
     }
-    out.push({ type: "response.output_item.done", output_index: b.index, item: copy(b.item) });
+    out.push({ type: "response.output_item.done", output_index: o.index, item: copy(o.item) });
   };
 
   const end = (out: ResponsesEvent[]) => {
-    const status = statusFor(stopReason, usedJsonTool, toolCalls);
+    const status = statusFor(reader.stopReason, usedJsonTool, toolCalls);
     if (status.status === "incomplete") markIncomplete(output);
-    const u = usage ?? { inputTokens: meta.inputEstimate, outputTokens: estimateTokens(outputChars), cacheReadTokens: 0, cacheWriteTokens: 0 };
+    const u = reader.usage ?? {
+      inputTokens: meta.inputEstimate,
+      outputTokens: estimateTokens(reader.outputChars + extraChars),
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+    };
     final = { ...snapshot(), ...status, usage: toResponseUsage(u, reasoningChars) };
     out.push({ type: status.status === "incomplete" ? "response.incomplete" : "response.completed", response: final });
+  };
+
+  const step = (s: ConverseStep, out: ResponsesEvent[]) => {
+    switch (s.type) {
+      case "start": {
+        const response = snapshot();
+        out.push({ type: "response.created", response }, { type: "response.in_progress", response });
+        return;
+      }
+      case "toolStart":
+        toolStart(s.block, out);
+        return;
+      case "text":
+        text(s.block, s.text, out);
+        return;
+      case "toolInput":
+        toolInput(s.block, s.input, out);
+        return;
+      case "reasoning":
+        onReasoning(s.block, s.delta, out);
+        return;
+      case "blockStop":
+        close(s.block, s.reasoning, out);
+        return;
+      case "messageStop":
+        if (reader.usage) end(out);
+        return;
+      case "usage":
+        if (s.afterStop) end(out);
+        return;
+      default: {
+        const _never: never = s;
+        void _never;
+      }
+    }
   };
 
   return {
     push(event) {
       const out: ResponsesEvent[] = [];
       if (final) return out;
-      if (finished && event.type !== "metadata") return out;
-      switch (event.type) {
-        case "messageStart":
-          open(out);
-          break;
-        case "contentBlockStart": {
-          open(out);
-          const tool = event.body.start?.toolUse;
-          if (!tool) break;
-          const i = event.body.contentBlockIndex;
-          if (meta.jsonToolName !== undefined && tool.name === meta.jsonToolName) {
-            usedJsonTool = true;
-            openText(i, out).json = true;
-            break;
-          }
-          toolCalls++;
-          const item: FunctionCallOutput = {
-            id: meta.newId("fc"),
-            type: "function_call",
-            status: "in_progress",
-            call_id: tool.toolUseId,
-            name: tool.name,
-            arguments: "",
-          };
-          blocks.set(i, { kind: "tool", index: add(item, out), item });
-          break;
-        }
-        case "contentBlockDelta": {
-          open(out);
-          const i = event.body.contentBlockIndex;
-          const d = event.body.delta ?? {};
-          if (typeof d.text === "string" && d.text !== "") text(i, d.text, out);
-          else if (d.toolUse) {
-            const b = blocks.get(i);
-            if (!b || b.kind === "reasoning") {
-              throw GatewayError.upstream(`Bedrock sent tool input for content block ${i} without starting a tool call.`, "upstream_invalid_response");
-            }
-            const s = d.toolUse.input;
-            if (typeof s !== "string" || s === "") break;
-            if (b.kind === "text") text(i, s, out);
-            else {
-              b.item.arguments += s;
-              outputChars += s.length;
-              out.push({ type: "response.function_call_arguments.delta", item_id: b.item.id, output_index: b.index, delta: s });
-            }
-          } else if (d.reasoningContent) onReasoning(i, d.reasoningContent, out);
-          break;
-        }
-        case "contentBlockStop":
-          close(event.body.contentBlockIndex, out);
-          break;
-        case "messageStop":
-          open(out);
-          for (const i of [...blocks.keys()]) close(i, out);
-          stopReason = typeof event.body.stopReason === "string" ? event.body.stopReason : null;
-          finished = true;
-          if (usage) end(out);
-          break;
-        case "metadata":
-          usage ??= normalizeUsage(event.body.usage);
-          if (finished) end(out);
-          break;
-        default: {
-          const _never: never = event;
-          void _never;
-        }
-      }
+      for (const s of reader.read(event)) step(s, out);
       return out;
     },
     finish() {
-      if (!finished) throw GatewayError.upstream("Bedrock ended the stream early", "upstream_stream_truncated");
+      reader.end();
       const out: ResponsesEvent[] = [];
       if (!final) end(out);
       return out;
     },
     state: {
       get usage() {
-        return usage;
+        return reader.usage;
       },
       get stopReason() {
-        return stopReason;
+        return reader.stopReason;
       },
       reasoning,
       get final() {
@@ -254,7 +228,7 @@ export function createResponsesStreamTranslator(req: ResponsesRequest, meta: Res
       },
       snapshot,
       get estimatedOutputTokens() {
-        return estimateTokens(outputChars);
+        return estimateTokens(reader.outputChars + extraChars);
       },
     },
   };
