@@ -103,8 +103,13 @@ async function start(name, args, env, readyUrl) {
   throw new Error(`${name} did not start:\n${readFileSync(log, "utf8").slice(-2000)}`);
 }
 
+/** VmRSS of a process, or null once it has exited. */
 function rssKiB(pid) {
-  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]);
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]);
+  } catch {
+    return null;
+  }
 }
 
 /** A small seeded PRNG (mulberry32), so a run's mix can be replayed with SOAK_SEED. */
@@ -396,6 +401,7 @@ async function scratchDatabase() {
 
 /** Gateway memory after a forced GC (a preload exposes one on SIGUSR2 and writes process.memoryUsage()). */
 async function settledMemory(pid, file) {
+  if (rssKiB(pid) === null) return { rssKiB: null, heapUsedKiB: null, externalKiB: null };
   const before = existsSync(file) ? readFileSync(file, "utf8") : "";
   process.kill(pid, "SIGUSR2");
   for (let i = 0; i < 50; i++) {
@@ -490,19 +496,29 @@ async function main() {
   let seq = 0;
   let stopping = false;
   const stopAt = SECONDS;
+  // The gateway must stay up: if it exits, the traffic stops there and the soak fails with what it printed last.
+  let crashed = null;
+  gw.child.once("exit", (code, signal) => {
+    crashed = { code, signal, at: since(t0) };
+    console.error(`  the gateway exited (${signal ?? `code ${code}`}) at ${crashed.at.toFixed(1)} s`);
+  });
 
   const worker = async () => {
-    while (since(t0) < stopAt) {
+    while (since(t0) < stopAt && !crashed) {
       const id = `soak-${RUN}-${String(seq++).padStart(6, "0")}`;
-      records.push(await send(gateway, id, pickKind(), t0));
+      const rec = await send(gateway, id, pickKind(), t0);
+      records.push(rec);
+      // A gateway that refuses connections is not hammered in a tight loop.
+      if (rec.outcome === "conn-error") await sleep(50);
     }
   };
 
   // RSS every 5 s, the post-warm-up level, and the outage, on a schedule beside the workers.
   const schedule = (async () => {
+    await sleep(0);
     let warm = null;
     let nextSample = 0;
-    while (!stopping) {
+    while (!stopping && !crashed) {
       const t = since(t0);
       if (t >= nextSample) {
         timeline.push({ t: Math.round(t), rssKiB: rssKiB(gateway.pid), requests: seq });
@@ -530,11 +546,15 @@ async function main() {
       }
       await sleep(100);
     }
-  })();
+  })().catch((err) => console.error("soak schedule failed:", err));
 
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   stopping = true;
   await schedule;
+  if (outage.cutAt !== null && outage.restoredAt === null) {
+    proxy.restore();
+    outage.restoredAt = since(t0);
+  }
   const warm = schedule.warm;
   const trafficSeconds = since(t0);
   console.error(`  traffic done: ${records.length} requests in ${trafficSeconds.toFixed(0)} s`);
@@ -552,7 +572,7 @@ async function main() {
       n = m;
       stableSince = performance.now();
     }
-    if ((n >= mustHave && performance.now() - stableSince > 2000) || performance.now() - stableSince > 15_000) break;
+    if ((n >= mustHave && performance.now() - stableSince > 2000) || performance.now() - stableSince > (crashed ? 3000 : 15_000)) break;
     await sleep(250);
   }
   const flushSeconds = (performance.now() - flushStarted) / 1000;
@@ -614,12 +634,24 @@ async function main() {
     };
   }
   const rowsByStatus = tally(rows, (r) => `${r.status}/${r.http_status}`);
-  const rssRatio = final.rssKiB / warm.rssKiB;
+  const rssRatio = warm?.rssKiB && final.rssKiB ? final.rssKiB / warm.rssKiB : null;
+  const lastWords = crashed
+    ? readFileSync(gw.log, "utf8")
+        .split("\n")
+        .filter((l) => l.trim() && !l.startsWith("{"))
+        .slice(0, 3)
+        .join(" | ")
+    : "";
   const criteria = [
     {
+      name: "the gateway stayed up",
+      pass: !crashed,
+      value: crashed ? `exited (${crashed.signal ?? `code ${crashed.code}`}) at ${crashed.at.toFixed(1)} s: ${lastWords.slice(0, 300)}` : "up",
+    },
+    {
       name: `RSS at the end within ${RSS_TOLERANCE * 100}% of post-warm-up`,
-      pass: rssRatio <= 1 + RSS_TOLERANCE,
-      value: `${mib(final.rssKiB)} / ${mib(warm.rssKiB)} MiB = ${rssRatio.toFixed(3)}`,
+      pass: rssRatio !== null && rssRatio <= 1 + RSS_TOLERANCE,
+      value: `${mib(final.rssKiB)} / ${mib(warm?.rssKiB)} MiB = ${rssRatio?.toFixed(3) ?? "n/a"}`,
     },
     {
       name: "no unexpected errors",
@@ -710,7 +742,7 @@ async function main() {
       .join(", ")} (total ${rows.length})`,
   );
   console.log(
-    `memory (after forced GC): warm ${mib(warm.rssKiB)} MiB RSS / ${mib(warm.heapUsedKiB)} MiB heap at ${warm.at.toFixed(0)} s; final ${mib(final.rssKiB)} MiB RSS / ${mib(final.heapUsedKiB)} MiB heap; peak ${mib(Math.max(...timeline.map((s) => s.rssKiB)))} MiB`,
+    `memory (after forced GC): warm ${mib(warm?.rssKiB)} MiB RSS / ${mib(warm?.heapUsedKiB)} MiB heap at ${warm?.at?.toFixed(0) ?? "-"} s; final ${mib(final.rssKiB)} MiB RSS / ${mib(final.heapUsedKiB)} MiB heap; peak ${mib(Math.max(...timeline.map((s) => s.rssKiB ?? 0)))} MiB`,
   );
   for (const u of results.unexpected.slice(0, 10)) console.log(`  unexpected: ${u.id} ${u.kind} ${u.status ?? u.outcome} at ${u.start.toFixed(1)} s: ${u.why}`);
   for (const m of results.rowMismatches.slice(0, 10))
