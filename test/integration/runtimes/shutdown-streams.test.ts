@@ -2,7 +2,9 @@
  * A graceful stop whose drain deadline passes with streams still open, on a real Node and Bun process: the gateway
  * ends each stream itself, in its door's error shape (not a silent truncated end), cancels its Bedrock stream,
  * writes its usage row as `shutdown` (503 shutting_down) before exiting 0, and logs one `shutdown` end for it,
- * never client_gone or upstream_stream_truncated.
+ * never client_gone or upstream_stream_truncated. Requests still waiting for Bedrock then (a plain request, a
+ * stream before its first event) have their call cancelled and answer their door's 503 shutting_down, with the
+ * same row and one `request ended` line with end shutdown.
  */
 import { execFileSync } from "node:child_process";
 import { inArray } from "drizzle-orm";
@@ -60,6 +62,33 @@ const DOORS = [
   },
 ] as const;
 
+/** Bedrock holds these longer than the drain: each is still waiting for its answer (or first event) at the deadline. */
+const WAIT = "[sim:ttfb=20000] hello";
+const SHUTTING_DOWN = "The gateway is shutting down; retry the request.";
+const WAITING: { door: string; path: string; body: { stream?: boolean } & Record<string, unknown>; status: number; json: unknown }[] = [
+  {
+    door: "chat completions",
+    path: "/v1/chat/completions",
+    body: { model: "nova-lite", messages: [{ role: "user", content: WAIT }] },
+    status: 503,
+    json: { error: { message: SHUTTING_DOWN, type: "server_error", param: null, code: "shutting_down" } },
+  },
+  {
+    door: "messages",
+    path: "/v1/messages",
+    body: { model: "claude-sonnet-4-5", max_tokens: 200, messages: [{ role: "user", content: WAIT }] },
+    status: 529,
+    json: { type: "error", error: { type: "overloaded_error", message: SHUTTING_DOWN } },
+  },
+  {
+    door: "chat completions, a stream before its first event",
+    path: "/v1/chat/completions",
+    body: { model: "nova-lite", stream: true, messages: [{ role: "user", content: WAIT }] },
+    status: 503,
+    json: { error: { message: SHUTTING_DOWN, type: "server_error", param: null, code: "shutting_down" } },
+  },
+];
+
 type Read = { text: string; closed: boolean; error: unknown };
 
 /** Reads a stream to its end, calling `onContent` once content has arrived; a cut connection is noted, not thrown. */
@@ -85,7 +114,7 @@ async function readAll(res: Response, content: string, onContent: () => void): P
   return out;
 }
 
-describe.each<Runtime>(["node", "bun"])("%s: streams open at the drain deadline", (runtime) => {
+describe.each<Runtime>(["node", "bun"])("%s: streams and requests open at the drain deadline", (runtime) => {
   it("get their door's error event, their Bedrock stream cancelled, a shutdown row and one shutdown log line; exit 0", async () => {
     const key = await createKey(tdb.db, { user: `shutdown-${runtime}-${randomId(6)}@test.local` }, systemClock);
     const gw = await startGatewayProcess(runtime, {
@@ -157,6 +186,80 @@ describe.each<Runtime>(["node", "bun"])("%s: streams open at the drain deadline"
         ).toEqual([]);
       }
       expect(gw.logs()).not.toContain("upstream_stream_truncated");
+      expect(gw.logs()).not.toContain("usage row not written at exit");
+      expect(gw.logs()).toContain('"drain timeout reached: ending open requests and streams, closing remaining connections"');
+    } finally {
+      await gw.stop("SIGKILL");
+    }
+  }, 60_000);
+
+  it("requests still waiting for Bedrock get their door's 503 shutting_down, their call cancelled, a shutdown row and line; exit 0", async () => {
+    const key = await createKey(tdb.db, { user: `shutdown-wait-${runtime}-${randomId(6)}@test.local` }, systemClock);
+    const gw = await startGatewayProcess(runtime, {
+      DATABASE_URL: testDatabaseUrl(),
+      ...simulatorEnv(sim.url, CREDENTIALS),
+      LOG_LEVEL: "info",
+      MIGRATE_ON_START: "false",
+      SHUTDOWN_TIMEOUT_MS: String(DRAIN_MS),
+    });
+    try {
+      const before = sim.stats();
+      const responses = Promise.all(
+        WAITING.map((d) =>
+          fetch(`${gw.url}${d.path}`, {
+            method: "POST",
+            headers: { authorization: `Bearer ${key.key}`, "content-type": "application/json" },
+            body: JSON.stringify(d.body),
+          }),
+        ),
+      );
+      // Every request is held by Bedrock (the simulator) before the stop begins.
+      const deadline = Date.now() + 10_000;
+      while (sim.stats().inFlight - before.inFlight < WAITING.length) {
+        if (Date.now() > deadline) throw new Error(`requests never reached the simulator\n${gw.logs().slice(-2000)}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const sigterm = Date.now();
+      const exit = gw.stop("SIGTERM");
+      const answered = await responses;
+      const answeredAfterMs = Date.now() - sigterm;
+      const bodies = await Promise.all(answered.map((r) => r.json()));
+      expect(await exit).toBe(0);
+      // Bedrock would answer after 20 s: they were ended at the deadline, not drained.
+      expect(answeredAfterMs).toBeGreaterThanOrEqual(DRAIN_MS - 100);
+      expect(answeredAfterMs).toBeLessThan(DRAIN_MS + 5_000);
+
+      answered.forEach((res, i) => {
+        const d = WAITING[i]!;
+        expect(res.status, d.door).toBe(d.status);
+        expect(res.headers.get("retry-after"), d.door).toBe("1");
+        expect(bodies[i], d.door).toEqual(d.json);
+      });
+      expect(sim.stats().requestsCancelled - before.requestsCancelled).toBeGreaterThanOrEqual(WAITING.length);
+
+      const ids = answered.map((r) => r.headers.get("x-request-id")!);
+      // Written before the process exited (its exit was awaited above): no waiting for them here.
+      const rows = await tdb.db.select().from(usageEvents).where(inArray(usageEvents.requestId, ids));
+      expect(rows).toHaveLength(WAITING.length);
+      for (const [i, id] of ids.entries()) {
+        const d = WAITING[i]!;
+        expect(
+          rows.find((r) => r.requestId === id),
+          d.door,
+        ).toMatchObject({ status: "error", httpStatus: d.status, errorCode: "shutting_down", stream: d.body.stream === true });
+      }
+
+      const logs = gw.logs().split("\n");
+      for (const id of ids) {
+        const ends = logs.filter((l) => l.includes(id) && (l.includes('"request ended"') || l.includes('"stream ended"')));
+        expect(ends, id).toHaveLength(1);
+        expect(ends[0]).toContain('"request ended"');
+        expect(ends[0]).toContain('"end":"shutdown"');
+        expect(
+          logs.filter((l) => l.includes(id) && (l.includes("client_gone") || l.includes("client_closed_request"))),
+          id,
+        ).toEqual([]);
+      }
       expect(gw.logs()).not.toContain("usage row not written at exit");
       expect(gw.logs()).toContain('"drain timeout reached: ending open requests and streams, closing remaining connections"');
     } finally {
