@@ -71,61 +71,20 @@ export async function insertUsage(db: Db, row: UsageRow): Promise<boolean> {
 export async function insertUsageBatch(db: Db, rows: readonly UsageRow[]): Promise<number> {
   if (rows.length === 0) return 0;
   // Every string of every row, whatever its column: a client's NUL or lone surrogate must not make Postgres refuse the batch.
-  const payload = JSON.stringify(rows.map((r) => storableRecord(toRecord(r))));
-  // One statement writes the rows and settles what their requests' admissions reserved, for the rows it actually
-  // inserted: a batch retried after an outage (or a row written twice) never settles twice. Spend is added to the
-  // ledger of the key, user and team for the UTC day and month of the request; the reservation is released from
-  // the subjects it was taken from; a rate window's token count is corrected from the estimate to the real usage.
-  const result = await db.transaction(async (tx) => {
-    await lockForSettlement(tx as unknown as Db, rows);
-    return tx.execute(sql`
-    with r as (
-      select * from jsonb_to_recordset(${payload}::jsonb) as r(request_id text, key_id text, auth text, user_email text,
-        team text, endpoint text, model text, bedrock_model_id text, target_region text, attempts integer, stream boolean,
-        status text, http_status integer, error_code text, stop_reason text, input_tokens integer, output_tokens integer,
-        cache_read_tokens integer, cache_write_tokens integer, estimated boolean, cost_micros bigint, cost_known boolean,
-        price jsonb, lease jsonb, latency_ms integer, ttft_ms integer, created_at timestamptz)
-    ), ins as (
-      insert into usage_events (request_id, key_id, auth, user_email, team, endpoint, model, bedrock_model_id, target_region,
-        attempts, stream, status, http_status, error_code, stop_reason, input_tokens, output_tokens, cache_read_tokens,
-        cache_write_tokens, estimated, cost_micros, cost_known, price, lease, latency_ms, ttft_ms, created_at)
-      select request_id, key_id, coalesce(auth, 'key'), user_email, team, endpoint, model, bedrock_model_id, target_region,
-        coalesce(attempts, 0), stream, status, http_status, error_code, stop_reason, input_tokens, output_tokens,
-        cache_read_tokens, cache_write_tokens, estimated, cost_micros, coalesce(cost_known, true), price, lease, latency_ms,
-        ttft_ms, coalesce(created_at, now())
-      from r
-      on conflict (request_id) do nothing
-      returning key_id, user_email, team, cost_micros, created_at, lease,
-        input_tokens + output_tokens + cache_read_tokens + cache_write_tokens as tokens
-    ), charge as (
-      select s.subject, p.period, sum(i.cost_micros) as spent,
-        sum(case when i.lease -> 'budget' ? s.subject and p.period in (i.lease ->> 'day', i.lease ->> 'month')
-          then (i.lease ->> 'cost')::bigint else 0 end) as released
-      from ins i
-      cross join lateral (values ('key:' || i.key_id), ('user:' || i.user_email), ('team:' || i.team)) as s(subject)
-      cross join lateral (values (coalesce(i.lease ->> 'day', 'd' || to_char(i.created_at at time zone 'UTC', 'YYYY-MM-DD'))),
-        (coalesce(i.lease ->> 'month', 'm' || to_char(i.created_at at time zone 'UTC', 'YYYY-MM')))) as p(period)
-      where s.subject is not null
-      group by s.subject, p.period
-    ), ledger as (
-      insert into spend_ledger as l (subject, period, spent_micros, reserved_micros)
-      select subject, period, spent, 0 from charge
-      on conflict (subject, period) do update set spent_micros = l.spent_micros + excluded.spent_micros,
-        reserved_micros = greatest(0, l.reserved_micros - (select c.released from charge c where c.subject = excluded.subject and c.period = excluded.period))
-      returning 1
-    ), rates as (
-      update rate_windows w set tokens = greatest(0, w.tokens + d.delta)
-      from (
-        select x.subject, (i.lease ->> 'window')::bigint as window_start, sum(i.tokens - (i.lease ->> 'tokens')::bigint) as delta
-        from ins i cross join lateral jsonb_array_elements_text(i.lease -> 'rate') as x(subject)
-        group by 1, 2
-      ) d
-      where w.subject = d.subject and w.window_start = d.window_start
-      returning 1
-    )
-    select (select count(*) from ledger) as settled, (select count(*) from rates) as rated, 1 as one from ins`);
-  });
-  return rowsOf(result).length;
+  const records = rows.map((r) => storableRecord(toRecord(r)));
+  const payload = JSON.stringify(records);
+  // One statement (`bgw_settle`, migration 0003) writes the rows and settles what their requests' admissions
+  // reserved, for the rows it actually inserted: a batch retried after an outage (or a row written twice) never
+  // settles twice. Spend is added to the ledger of the key, user and team for the UTC day and month of the request;
+  // the reservation is released from the subjects it was taken from; a rate window's token count is corrected from
+  // the estimate to the real usage. It first takes the row locks it shares with admission, in admission's order
+  // (see settlementLocks), and holds them for that one statement: an admission of the same caller waits for one
+  // statement, not for a transaction's round trips.
+  // Locks name the subjects as the statement will build them, from the storable values of the rows.
+  const stored = rows.map((r, i) => ({ ...r, keyId: records[i]!.key_id, userEmail: records[i]!.user_email, team: records[i]!.team, lease: records[i]!.lease }));
+  const locks = JSON.stringify(settlementLocks(stored));
+  const result = await db.execute(sql`select bgw_settle(${payload}::jsonb, ${locks}::jsonb) as n`);
+  return Number(rowsOf<{ n: number | string }>(result)[0]?.n ?? 0);
 }
 
 /** The rows a batch's settlement will change: each subject's rate windows and ledger periods. */
@@ -153,27 +112,6 @@ export function settlementLocks(rows: readonly UsageRow[]): { subject: string; w
   return [...bySubject.entries()]
     .sort(([a], [b]) => byCode(a, b))
     .map(([subject, e]) => ({ subject, windows: [...e.windows].sort((a, b) => b - a), periods: [...e.periods].sort(byCode) }));
-}
-
-/**
- * Takes the settlement's row locks up front, in the order admission (\`bgw_admit\`) takes them: subjects sorted as
- * policy/limits.ts sorts its checks, and per subject its rate window (newest first, as admission locks the current
- * window before deleting older ones), then its ledger rows by period (day before month). Without this, one statement
- * locking all ledger rows and then all rate windows deadlocks against admissions locking them subject by subject.
- * Missing ledger rows are created here, in the same order, so a later step never waits on a row an admission is inserting.
- */
-async function lockForSettlement(tx: Db, rows: readonly UsageRow[]): Promise<void> {
-  for (const { subject, windows, periods } of settlementLocks(rows)) {
-    if (windows.length > 0) {
-      await tx.execute(sql`select 1 from rate_windows where subject = ${subject}
-        and window_start = any(${`{${windows.join(",")}}`}::bigint[]) order by window_start desc for update`);
-    }
-    const list = `{${periods.map((p) => `"${p.replace(/["\\]/g, "")}"`).join(",")}}`;
-    // An upsert locks rows in the order its select produces them, the existing ones (a no-op update) and new ones alike.
-    await tx.execute(sql`insert into spend_ledger as l (subject, period)
-      select ${subject}, p from unnest(${list}::text[]) as p order by p collate "C"
-      on conflict (subject, period) do update set spent_micros = l.spent_micros`);
-  }
 }
 
 function toRecord(r: UsageRow) {
