@@ -6,11 +6,15 @@
 # scripts/docker-mirror.mjs replays these steps without Docker; test/integration/docker.test.ts runs it.
 
 # Build: all dependencies (esbuild), then bundle src/ into dist/. Scripts are skipped on install: `prepare`
-# would build before the sources are copied, and no dependency needs its install script to build.
+# would build before the sources are copied, and no dependency needs its install script to build. So the
+# `postinstall` step runs by hand after each `npm ci`: it patches postgres.js against a crash when a connection
+# closes under a buffered write (porsager/postgres#1208; see scripts/patch-postgres.mjs).
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts --no-audit --no-fund
+COPY scripts/patch-postgres.mjs scripts/
+RUN node scripts/patch-postgres.mjs
 COPY tsconfig.json ./
 COPY scripts/build.mjs scripts/
 COPY src/ src/
@@ -23,6 +27,8 @@ ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080 DATA_DIR=/data
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+COPY scripts/patch-postgres.mjs scripts/
+RUN node scripts/patch-postgres.mjs
 COPY --from=build /app/dist/node.js /app/dist/node.js.map /app/dist/cli.js /app/dist/cli.js.map ./dist/
 COPY bin/ bin/
 COPY migrations/ migrations/

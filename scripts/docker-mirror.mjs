@@ -1,7 +1,8 @@
 // Replays the Dockerfile without Docker (no engine, no base images here): each stage gets a folder standing for
 // its filesystem, COPY copies from the build context or an earlier stage, RUN runs the commands it knows, and
 // the final stage's CMD is started with the image's ENV. Then it checks the running gateway: /healthz, the
-// image's HEALTHCHECK command, /v1/models without a key (401), and a clean exit 0 on SIGTERM.
+// image's HEALTHCHECK command, /v1/models without a key (401), a clean exit 0 on SIGTERM, and that the image's
+// postgres.js is the patched one (scripts/patch-postgres.mjs; the Dockerfile installs with --ignore-scripts).
 //   node scripts/docker-mirror.mjs [--database-url URL] [--fresh-build-install] [--keep]
 // Prints one JSON summary line on stdout; exit 0 when every check passed.
 //
@@ -11,6 +12,8 @@
 //     always runs for real: proving the production install is enough is the point.
 //   - USER is recorded, not switched to; chown is skipped; the node binary is this machine's.
 //   - RUN accepts only the commands below; a new kind of RUN step must be taught here first.
+//   - `node scripts/patch-postgres.mjs` runs for real on the stage's node_modules; in a linked build stage that is
+//     the project's own (already patched by its postinstall, so it only reports "already applied").
 import { spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { createServer } from "node:net";
@@ -18,6 +21,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseDockerfile, stagesOf } from "./dockerfile-lint.mjs";
+import { COPIES as POSTGRES_COPIES, patchConnectionSource } from "./patch-postgres.mjs";
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const argv = process.argv.slice(2);
@@ -145,7 +149,7 @@ function copy(ins, state, { fs, ignored }) {
   }
 }
 
-/** RUN, for the commands the Dockerfile uses: npm, node, mkdir -p, chown (skipped), joined with &&. */
+/** RUN, for the commands the Dockerfile uses: npm, node (the postgres patch, a script), mkdir -p, chown (skipped), joined with &&. */
 function run(command, state, { isFinal }) {
   for (const part of command.split("&&").map((s) => s.trim())) {
     const words = part.split(/\s+/);
@@ -156,6 +160,12 @@ function run(command, state, { isFinal }) {
       // No `node` user on this machine: ownership is checked only in a real build.
     } else if (words[0] === "npm" && words[1] === "ci" && !isFinal && !freshBuildInstall) {
       symlinkSync(path.join(root, "node_modules"), path.join(cwd, "node_modules"), "dir");
+    } else if (words[0] === "node" && words[1] === "scripts/patch-postgres.mjs") {
+      // The postinstall step `npm ci --ignore-scripts` skipped: patches the stage's postgres.js, one line out.
+      if (words.length !== 2) throw new Error(`RUN ${part}: scripts/patch-postgres.mjs takes no arguments in the image`);
+      const r = spawnSync(process.execPath, [words[1]], { cwd, env: { ...baseEnv(), ...state.env }, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
+      if (r.status !== 0) throw new Error(`RUN ${part} failed (${r.status}):\n${(r.stdout + r.stderr).slice(-3000)}`);
+      (summary.postgresPatch ??= []).push(`${state.name}: ${r.stdout.trim()}`);
     } else if (words[0] === "npm" || words[0] === "node") {
       const started = Date.now();
       const r = spawnSync(words[0] === "node" ? process.execPath : "npm", words.slice(1), {
@@ -178,6 +188,7 @@ async function runImage(image) {
   const devDeps = Object.keys(JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")).devDependencies ?? {});
   const presentDev = devDeps.filter((d) => existsSync(path.join(appDir, "node_modules", d)));
   summary.checks.noDevDependencies = { ok: !["esbuild", "typescript", "vitest", "wrangler", "bun"].some((d) => presentDev.includes(d)), present: presentDev };
+  summary.checks.postgresPatched = postgresPatched(appDir);
 
   const port = await freePort();
   const env = { ...baseEnv(), ...mapPaths(image, image.env), PORT: String(port) };
@@ -214,6 +225,19 @@ async function runImage(image) {
     summary.checks.sigtermExit = { ok: code === 0, code, signal };
     if (!Object.values(summary.checks).every((c) => c.ok)) summary.output = output.slice(-4000);
   }
+}
+
+/** Every copy of postgres.js's connection.js in the image carries the nextWrite guard (porsager/postgres#1208). */
+function postgresPatched(appDir) {
+  const copies = {};
+  for (const copy of POSTGRES_COPIES) {
+    try {
+      copies[copy] = patchConnectionSource(readFileSync(path.join(appDir, "node_modules", "postgres", copy), "utf8"), copy).status;
+    } catch (err) {
+      copies[copy] = err instanceof Error ? err.message : String(err);
+    }
+  }
+  return { ok: Object.values(copies).every((s) => s === "already-patched"), copies };
 }
 
 /** ENV values naming a path inside the image (e.g. DATA_DIR=/data) point into the stage's folder. */

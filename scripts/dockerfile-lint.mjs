@@ -115,6 +115,19 @@ export function checkPolicies(instructions) {
   for (const name of ["NODE_ENV", "HOST", "PORT"]) {
     if (!new RegExp(`\\b${name}=`).test(env)) add(final.line, "env", `the final stage should set ${name}`);
   }
+  // `npm ci --ignore-scripts` skips the project's postinstall, which patches postgres.js (scripts/patch-postgres.mjs):
+  // every stage that installs must run it itself, after its last `npm ci`, or the image ships the unpatched driver.
+  for (const stage of stages) {
+    const runs = stage.instructions.filter((i) => i.keyword === "RUN");
+    const installs = runs.filter((i) => /\bnpm ci\b/.test(i.args));
+    if (installs.length === 0) continue;
+    const lastInstall = installs[installs.length - 1];
+    const patch = runs.find((i) => i.line > lastInstall.line && /^node scripts\/patch-postgres\.mjs$/.test(i.args.trim()));
+    if (/--ignore-scripts\b/.test(lastInstall.args) && !patch)
+      add(lastInstall.line, "postgres-patch", "run `node scripts/patch-postgres.mjs` after `npm ci --ignore-scripts` (postinstall is skipped)");
+    if (patch && !stage.instructions.some((i) => i.keyword === "COPY" && i.line < patch.line && /\bscripts\/patch-postgres\.mjs\b/.test(i.args)))
+      add(patch.line, "postgres-patch", "COPY scripts/patch-postgres.mjs into the stage before running it");
+  }
   for (const i of finalOf("RUN")) {
     if (/\bnpm ci\b/.test(i.args) && !/--omit=dev\b/.test(i.args))
       add(i.line, "prod-deps", "the final stage installs production dependencies only (--omit=dev)");
