@@ -32,9 +32,11 @@ afterAll(() => {
 });
 
 type Outcome = { code: number | null; stdout: string; stderr: string; result?: Record<string, unknown> };
-function scenario(packageDir: string, name: "reserve" | "begin" | "buffered"): Promise<Outcome> {
+const BUN = path.join(ROOT, "node_modules/.bin/bun");
+function scenario(packageDir: string, name: "reserve" | "begin" | "buffered", runtime: "node" | "bun" = "node"): Promise<Outcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SCENARIO, packageDir, testDatabaseUrl(), name], { stdio: ["ignore", "pipe", "pipe"] });
+    const command = runtime === "bun" ? BUN : process.execPath;
+    const child = spawn(command, [SCENARIO, packageDir, testDatabaseUrl(), name], { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
@@ -94,5 +96,17 @@ describe("postgres.js when the database connection is cut under a pinned connect
     const unpatched = await scenario(pristine, "buffered");
     expect(unpatched.code).toBe(0);
     expect(unpatched.result).toMatchObject({ buffered: "CONNECTION_CLOSED", afterReconnect: "CONNECT_TIMEOUT" });
+  }, 60_000);
+
+  it("on Bun too (it loads the same src/ copy): the cut reserved connection and transaction reject, and the process lives", async () => {
+    for (const name of ["reserve", "begin"] as const) {
+      const patched = await scenario(INSTALLED, name, "bun");
+      expect(patched.stderr, name).not.toMatch(/TypeError/);
+      expect(patched.code, name).toBe(0);
+      expect(patched.result, name).toMatchObject({ answeredAfterRestore: 5 });
+    }
+    const unpatched = await scenario(pristine, "begin", "bun");
+    expect(unpatched.code).toBe(1);
+    expect(unpatched.stderr).toMatch(/TypeError: null is not an object \(evaluating 'socket\.write'\)\n\s+at nextWrite \(.*\/src\/connection\.js:\d+:\d+\)/);
   }, 60_000);
 });
