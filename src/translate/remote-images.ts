@@ -6,6 +6,7 @@
  * that is not public, connects to exactly the address it checked and enforces the size and time caps.
  */
 import { GatewayError } from "../errors";
+import { linkedSignal } from "../http/linked-signal";
 import { MAX_IMAGES, type ResolveRemoteImage } from "./content-parts";
 import type { ChatCompletionRequest, ContentPart } from "./openai-types";
 
@@ -293,7 +294,8 @@ export async function resolveRemoteImages(req: ChatCompletionRequest, fetchImage
   const fetched = new Map<string, string>();
   // The first refusal answers the request, so the fetches still running are cancelled rather than left to finish.
   const stop = new AbortController();
-  const jobSignal = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
+  const linked = linkedSignal(signal, stop.signal);
+  const jobSignal = linked.signal;
   let next = 0;
   const worker = async () => {
     while (next < jobs.length && !jobSignal.aborted) {
@@ -309,7 +311,11 @@ export async function resolveRemoteImages(req: ChatCompletionRequest, fetchImage
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(FETCH_CONCURRENCY, jobs.length) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.min(FETCH_CONCURRENCY, jobs.length) }, worker));
+  } finally {
+    linked.dispose();
+  }
 
   const messages = req.messages.map((m, i) => {
     if (m.role !== "user" || typeof m.content === "string") return m;

@@ -8,6 +8,7 @@
 import { lookup } from "node:dns/promises";
 import https from "node:https";
 import type { IncomingMessage } from "node:http";
+import { linkedSignal } from "../../http/linked-signal";
 import {
   assertPublicAddresses,
   checkImageBytes,
@@ -43,9 +44,17 @@ export function createRemoteImageFetcher(opts: RemoteImageFetchOptions): Resolve
   const dial = opts.dial ?? ((v: ResolvedAddress, port: number) => ({ host: v.address, port }));
 
   return async function fetchRemoteImage(text, signal) {
+    const linked = linkedSignal(signal, AbortSignal.timeout(opts.timeoutMs));
+    try {
+      return await fetchOnce(text, signal, linked.signal);
+    } finally {
+      linked.dispose();
+    }
+  };
+
+  /** One fetch: `combined` aborts on the client's `signal` or at the deadline. */
+  async function fetchOnce(text: string, signal: AbortSignal | undefined, combined: AbortSignal) {
     const target = parseRemoteImageUrl(text);
-    const deadline = AbortSignal.timeout(opts.timeoutMs);
-    const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
     const timedOut = () => new RemoteImageRefusal(`it did not arrive within ${opts.timeoutMs} ms`);
     const abortable = <T>(p: Promise<T>): Promise<T> =>
       new Promise<T>((res, rej) => {
@@ -109,7 +118,7 @@ export function createRemoteImageFetcher(opts: RemoteImageFetchOptions): Resolve
     } finally {
       res.destroy();
     }
-  };
+  }
 }
 
 const tooLarge = (max: number) => new RemoteImageRefusal(`it is larger than ${max} bytes`);
