@@ -2,31 +2,18 @@
  * The gateway as a real process (`node dist/node.js`): at start it says which AWS credential source it found, and
  * a chat completion is then signed with what that source handed out (the simulator accepts only those keys).
  */
-import { execFileSync } from "node:child_process";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulator, type Simulator } from "../../../sim/server";
+import { describe, expect, it } from "vitest";
 import { createKey } from "../../../src/db/keys";
 import { randomId, systemClock } from "../../../src/deps";
-import { openTestPostgres, testDatabaseUrl } from "../../support/db";
-import { ROOT, startGatewayProcess } from "../../support/gateway-process";
+import { testDatabaseUrl } from "../../support/db";
+import { startGatewayProcess } from "../../support/gateway-process";
+import { processTestBed } from "../../support/process-bed";
 import { answer, HOUR, isolatedEnv, json, startFake } from "./fakes";
 
 const TASK = { accessKeyId: "ASIATASKROLE00000001", secretAccessKey: "task/role+secret", sessionToken: "task-session-token" };
 const ROLE_ARN = "arn:aws:iam::123456789012:role/bedrock-gateway-task";
 
-let sim: Simulator;
-let tdb: Awaited<ReturnType<typeof openTestPostgres>>;
-
-beforeAll(async () => {
-  execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: "inherit" });
-  sim = await startSimulator({ port: 0, credentials: [TASK] });
-  tdb = await openTestPostgres();
-});
-
-afterAll(async () => {
-  await tdb?.close();
-  await sim?.close();
-});
+const bed = processTestBed([TASK]);
 
 const logLines = (text: string) =>
   text
@@ -46,13 +33,13 @@ describe("node dist/node.js credentials at start", () => {
       >),
       DATABASE_URL: testDatabaseUrl(),
       MIGRATE_ON_START: "false",
-      AWS_ENDPOINT_URL_BEDROCK_RUNTIME: sim.url,
-      AWS_ENDPOINT_URL_BEDROCK: sim.url,
+      AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bed.sim.url,
+      AWS_ENDPOINT_URL_BEDROCK: bed.sim.url,
       AWS_REGION: "us-east-1",
       LOG_LEVEL: "info",
     });
     try {
-      const key = await createKey(tdb.db, { user: `creds-${randomId(6)}@test.local` }, systemClock);
+      const key = await createKey(bed.tdb.db, { user: `creds-${randomId(6)}@test.local` }, systemClock);
       const res = await fetch(`${gw.url}/v1/chat/completions`, {
         method: "POST",
         headers: { authorization: `Bearer ${key.key}`, "content-type": "application/json" },
@@ -75,8 +62,8 @@ describe("node dist/node.js credentials at start", () => {
       ...(isolatedEnv() as Record<string, string>),
       DATABASE_URL: testDatabaseUrl(),
       MIGRATE_ON_START: "false",
-      AWS_ENDPOINT_URL_BEDROCK_RUNTIME: sim.url,
-      AWS_ENDPOINT_URL_BEDROCK: sim.url,
+      AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bed.sim.url,
+      AWS_ENDPOINT_URL_BEDROCK: bed.sim.url,
       LOG_LEVEL: "info",
     });
     try {

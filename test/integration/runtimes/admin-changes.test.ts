@@ -3,30 +3,19 @@
  * tightened policy and a disabled model take effect on the next request, although the key and catalogue caches
  * would otherwise keep them for ten minutes.
  */
-import { execFileSync } from "node:child_process";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulator, type Simulator } from "../../../sim/server";
 import { createKey, revokeKey, updateKey } from "../../../src/db/keys";
 import { setModel, setModelEnabled } from "../../../src/db/models";
 import { models } from "../../../src/db/schema";
 import { randomId, systemClock } from "../../../src/deps";
-import { openTestPostgres, randomEmail, testDatabaseUrl } from "../../support/db";
-import { ROOT, startGatewayProcess, type GatewayProcess, simulatorEnv } from "../../support/gateway-process";
+import { randomEmail, testDatabaseUrl } from "../../support/db";
+import { startGatewayProcess, type GatewayProcess, simulatorEnv } from "../../support/gateway-process";
+import { processTestBed } from "../../support/process-bed";
 
 const CREDENTIALS = { accessKeyId: "AKIAADMINCHANGES0000", secretAccessKey: "admin-changes-secret" };
-let sim: Simulator;
-let tdb: Awaited<ReturnType<typeof openTestPostgres>>;
 
-beforeAll(async () => {
-  execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: "inherit" });
-  sim = await startSimulator({ port: 0, credentials: [CREDENTIALS] });
-  tdb = await openTestPostgres();
-});
-afterAll(async () => {
-  await tdb?.close();
-  await sim?.close();
-});
+const bed = processTestBed([CREDENTIALS]);
 
 /** The change is announced at commit and handled within milliseconds; allow a little for delivery. */
 async function eventually(fn: () => Promise<number>, want: number): Promise<number> {
@@ -43,7 +32,7 @@ describe.each(["node", "bun"] as const)("admin changes on a running %s gateway",
   beforeAll(async () => {
     gw = await startGatewayProcess(runtime, {
       DATABASE_URL: testDatabaseUrl(),
-      ...simulatorEnv(sim.url, CREDENTIALS),
+      ...simulatorEnv(bed.sim.url, CREDENTIALS),
       LOG_LEVEL: "warn",
       KEY_CACHE_TTL_MS: "600000",
     });
@@ -58,27 +47,27 @@ describe.each(["node", "bun"] as const)("admin changes on a running %s gateway",
     }).then(async (r) => (await r.arrayBuffer(), r.status));
 
   it("a revoked key stops working as soon as revocation returns", async () => {
-    const k = await createKey(tdb.db, { user: randomEmail("revoke"), actor: "test" }, systemClock);
+    const k = await createKey(bed.tdb.db, { user: randomEmail("revoke"), actor: "test" }, systemClock);
     expect(await chat(k.key)).toBe(200); // now cached for ten minutes
-    await revokeKey(tdb.db, k.prefix, systemClock, "test");
+    await revokeKey(bed.tdb.db, k.prefix, systemClock, "test");
     expect(await eventually(() => chat(k.key), 401)).toBe(401);
   });
 
   it("a key's narrowed model list applies to the next request", async () => {
-    const k = await createKey(tdb.db, { user: randomEmail("narrow"), actor: "test" }, systemClock);
+    const k = await createKey(bed.tdb.db, { user: randomEmail("narrow"), actor: "test" }, systemClock);
     expect(await chat(k.key, "nova-micro")).toBe(200);
-    await updateKey(tdb.db, k.prefix, { allowedModels: ["nova-lite"] }, systemClock, "test");
+    await updateKey(bed.tdb.db, k.prefix, { allowedModels: ["nova-lite"] }, systemClock, "test");
     expect(await eventually(() => chat(k.key, "nova-micro"), 404)).toBe(404);
     expect(await chat(k.key, "nova-lite")).toBe(200);
   });
 
   it("a model added, then disabled, is served, then refused", async () => {
     const alias = `admin-${randomId(8).toLowerCase()}`;
-    const k = await createKey(tdb.db, { user: randomEmail("models"), actor: "test" }, systemClock);
-    await setModel(tdb.db, { alias, targets: [{ modelId: "us.amazon.nova-lite-v1:0" }], price: { input: 60_000, output: 240_000 } }, systemClock, "test");
+    const k = await createKey(bed.tdb.db, { user: randomEmail("models"), actor: "test" }, systemClock);
+    await setModel(bed.tdb.db, { alias, targets: [{ modelId: "us.amazon.nova-lite-v1:0" }], price: { input: 60_000, output: 240_000 } }, systemClock, "test");
     expect(await eventually(() => chat(k.key, alias), 200)).toBe(200);
-    await setModelEnabled(tdb.db, alias, false, systemClock, "test");
+    await setModelEnabled(bed.tdb.db, alias, false, systemClock, "test");
     expect(await eventually(() => chat(k.key, alias), 404)).toBe(404);
-    await tdb.db.delete(models).where(eq(models.alias, alias));
+    await bed.tdb.db.delete(models).where(eq(models.alias, alias));
   });
 });

@@ -4,33 +4,20 @@
  * quotes must reach the signer intact), database connectivity, SSE passed on as produced rather than buffered,
  * and SIGTERM: Node and Bun stop accepting, let the open stream finish, write its usage row and exit 0.
  */
-import { execFileSync } from "node:child_process";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulator, type Simulator } from "../../../sim/server";
 import { createKey } from "../../../src/db/keys";
 import { usageEvents } from "../../../src/db/schema";
 import { randomId, systemClock } from "../../../src/deps";
-import { openTestPostgres, testDatabaseUrl } from "../../support/db";
+import { testDatabaseUrl } from "../../support/db";
 import { ROOT, startGatewayProcess, type GatewayProcess, type Runtime, simulatorEnv } from "../../support/gateway-process";
+import { processTestBed } from "../../support/process-bed";
 
 // Exercises the quoting of scripts/start-worker.mjs's env file and dotenv-expand's `$` handling.
 const CREDENTIALS = { accessKeyId: "AKIALIFECYCLE0000000", secretAccessKey: "se$HOME'cr${PATH}et/+x" };
 
-let sim: Simulator;
-let tdb: Awaited<ReturnType<typeof openTestPostgres>>;
-
-beforeAll(async () => {
-  execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: "inherit" });
-  sim = await startSimulator({ port: 0, credentials: [CREDENTIALS] });
-  // Migrated here: the Worker never migrates.
-  tdb = await openTestPostgres();
-});
-
-afterAll(async () => {
-  await tdb?.close();
-  await sim?.close();
-});
+// Migrated here: the Worker never migrates.
+const bed = processTestBed([CREDENTIALS]);
 
 type Timed = { text: string; contentAt: number[]; doneAt: number | null };
 
@@ -59,11 +46,11 @@ describe.each<Runtime>(["node", "bun", "workerd"])("%s runtime", (runtime) => {
   let startMs = 0;
 
   beforeAll(async () => {
-    key = await createKey(tdb.db, { user: `lifecycle-${runtime}-${randomId(6)}@test.local` }, systemClock);
+    key = await createKey(bed.tdb.db, { user: `lifecycle-${runtime}-${randomId(6)}@test.local` }, systemClock);
     const started = Date.now();
     gw = await startGatewayProcess(runtime, {
       DATABASE_URL: testDatabaseUrl(),
-      ...simulatorEnv(sim.url, CREDENTIALS),
+      ...simulatorEnv(bed.sim.url, CREDENTIALS),
       LOG_LEVEL: "warn",
       MIGRATE_ON_START: "false",
       SHUTDOWN_TIMEOUT_MS: "10000",
@@ -144,7 +131,7 @@ describe.each<Runtime>(["node", "bun", "workerd"])("%s runtime", (runtime) => {
       expect(((await late.json()) as { error: { code: string } }).error.code).toBe("shutting_down");
     } else expect(late).toBeInstanceOf(Error);
     expect(await exit).toBe(0);
-    const rows = await tdb.db.select().from(usageEvents).where(eq(usageEvents.keyId, key.id));
+    const rows = await bed.tdb.db.select().from(usageEvents).where(eq(usageEvents.keyId, key.id));
     expect(rows.filter((r) => r.stream && r.status === "ok")).toHaveLength(OPEN + 1);
   });
 

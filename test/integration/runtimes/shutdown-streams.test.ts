@@ -6,33 +6,20 @@
  * stream before its first event) have their call cancelled and answer their door's 503 shutting_down, with the
  * same row and one `request ended` line with end shutdown.
  */
-import { execFileSync } from "node:child_process";
 import { inArray } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulator, type Simulator } from "../../../sim/server";
+import { describe, expect, it } from "vitest";
 import { createKey } from "../../../src/db/keys";
 import { usageEvents } from "../../../src/db/schema";
 import { randomId, systemClock } from "../../../src/deps";
-import { openTestPostgres, testDatabaseUrl } from "../../support/db";
-import { ROOT, startGatewayProcess, type Runtime, simulatorEnv } from "../../support/gateway-process";
+import { testDatabaseUrl } from "../../support/db";
+import { startGatewayProcess, type Runtime, simulatorEnv } from "../../support/gateway-process";
+import { processTestBed } from "../../support/process-bed";
 
 const CREDENTIALS = { accessKeyId: "AKIASHUTDOWNSTREAMS0", secretAccessKey: "shutdown-streams-secret" };
 const DRAIN_MS = 1500;
 const SLOW = "[sim:delay=200] [sim:words=1000]";
 
-let sim: Simulator;
-let tdb: Awaited<ReturnType<typeof openTestPostgres>>;
-
-beforeAll(async () => {
-  execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: "inherit" });
-  sim = await startSimulator({ port: 0, credentials: [CREDENTIALS] });
-  tdb = await openTestPostgres();
-}, 120_000);
-
-afterAll(async () => {
-  await tdb?.close();
-  await sim?.close();
-});
+const bed = processTestBed([CREDENTIALS]);
 
 const DOORS = [
   {
@@ -114,18 +101,22 @@ async function readAll(res: Response, content: string, onContent: () => void): P
   return out;
 }
 
+/** A gateway process whose graceful stop gives open requests DRAIN_MS. */
+const startDraining = (runtime: Runtime) =>
+  startGatewayProcess(runtime, {
+    DATABASE_URL: testDatabaseUrl(),
+    ...simulatorEnv(bed.sim.url, CREDENTIALS),
+    LOG_LEVEL: "info",
+    MIGRATE_ON_START: "false",
+    SHUTDOWN_TIMEOUT_MS: String(DRAIN_MS),
+  });
+
 describe.each<Runtime>(["node", "bun"])("%s: streams and requests open at the drain deadline", (runtime) => {
   it("get their door's error event, their Bedrock stream cancelled, a shutdown row and one shutdown log line; exit 0", async () => {
-    const key = await createKey(tdb.db, { user: `shutdown-${runtime}-${randomId(6)}@test.local` }, systemClock);
-    const gw = await startGatewayProcess(runtime, {
-      DATABASE_URL: testDatabaseUrl(),
-      ...simulatorEnv(sim.url, CREDENTIALS),
-      LOG_LEVEL: "info",
-      MIGRATE_ON_START: "false",
-      SHUTDOWN_TIMEOUT_MS: String(DRAIN_MS),
-    });
+    const key = await createKey(bed.tdb.db, { user: `shutdown-${runtime}-${randomId(6)}@test.local` }, systemClock);
+    const gw = await startDraining(runtime);
     try {
-      const cancelledBefore = sim.stats().streamsCancelled;
+      const cancelledBefore = bed.sim.stats().streamsCancelled;
       const responses = await Promise.all(
         DOORS.map((d) =>
           fetch(`${gw.url}${d.path}`, {
@@ -165,10 +156,10 @@ describe.each<Runtime>(["node", "bun"])("%s: streams and requests open at the dr
         else expect(r.text, d.door).toMatch(d.error);
         expect(r.text, d.door).not.toContain(d.clean);
       });
-      expect(sim.stats().streamsCancelled - cancelledBefore).toBeGreaterThanOrEqual(DOORS.length);
+      expect(bed.sim.stats().streamsCancelled - cancelledBefore).toBeGreaterThanOrEqual(DOORS.length);
 
       // Written before the process exited (its exit was awaited above): no waiting for them here.
-      const rows = await tdb.db.select().from(usageEvents).where(inArray(usageEvents.requestId, ids));
+      const rows = await bed.tdb.db.select().from(usageEvents).where(inArray(usageEvents.requestId, ids));
       expect(rows).toHaveLength(DOORS.length);
       for (const row of rows) {
         expect(row).toMatchObject({ stream: true, status: "error", httpStatus: 503, errorCode: "shutting_down" });
@@ -194,16 +185,10 @@ describe.each<Runtime>(["node", "bun"])("%s: streams and requests open at the dr
   }, 60_000);
 
   it("requests still waiting for Bedrock get their door's 503 shutting_down, their call cancelled, a shutdown row and line; exit 0", async () => {
-    const key = await createKey(tdb.db, { user: `shutdown-wait-${runtime}-${randomId(6)}@test.local` }, systemClock);
-    const gw = await startGatewayProcess(runtime, {
-      DATABASE_URL: testDatabaseUrl(),
-      ...simulatorEnv(sim.url, CREDENTIALS),
-      LOG_LEVEL: "info",
-      MIGRATE_ON_START: "false",
-      SHUTDOWN_TIMEOUT_MS: String(DRAIN_MS),
-    });
+    const key = await createKey(bed.tdb.db, { user: `shutdown-wait-${runtime}-${randomId(6)}@test.local` }, systemClock);
+    const gw = await startDraining(runtime);
     try {
-      const before = sim.stats();
+      const before = bed.sim.stats();
       const responses = Promise.all(
         WAITING.map((d) =>
           fetch(`${gw.url}${d.path}`, {
@@ -215,7 +200,7 @@ describe.each<Runtime>(["node", "bun"])("%s: streams and requests open at the dr
       );
       // Every request is held by Bedrock (the simulator) before the stop begins.
       const deadline = Date.now() + 10_000;
-      while (sim.stats().inFlight - before.inFlight < WAITING.length) {
+      while (bed.sim.stats().inFlight - before.inFlight < WAITING.length) {
         if (Date.now() > deadline) throw new Error(`requests never reached the simulator\n${gw.logs().slice(-2000)}`);
         await new Promise((r) => setTimeout(r, 20));
       }
@@ -235,11 +220,11 @@ describe.each<Runtime>(["node", "bun"])("%s: streams and requests open at the dr
         expect(res.headers.get("retry-after"), d.door).toBe("1");
         expect(bodies[i], d.door).toEqual(d.json);
       });
-      expect(sim.stats().requestsCancelled - before.requestsCancelled).toBeGreaterThanOrEqual(WAITING.length);
+      expect(bed.sim.stats().requestsCancelled - before.requestsCancelled).toBeGreaterThanOrEqual(WAITING.length);
 
       const ids = answered.map((r) => r.headers.get("x-request-id")!);
       // Written before the process exited (its exit was awaited above): no waiting for them here.
-      const rows = await tdb.db.select().from(usageEvents).where(inArray(usageEvents.requestId, ids));
+      const rows = await bed.tdb.db.select().from(usageEvents).where(inArray(usageEvents.requestId, ids));
       expect(rows).toHaveLength(WAITING.length);
       for (const [i, id] of ids.entries()) {
         const d = WAITING[i]!;
