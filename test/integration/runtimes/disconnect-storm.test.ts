@@ -4,41 +4,34 @@
  * their upstream cancelled at the simulator, their usage row `aborted` (499), and a log line saying the client went
  * away — never that Bedrock cut the stream (upstream_stream_truncated).
  */
-import { execFileSync } from "node:child_process";
 import { inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulator, type Simulator } from "../../../sim/server";
 import { createKey } from "../../../src/db/keys";
 import { usageEvents } from "../../../src/db/schema";
 import { randomId, systemClock } from "../../../src/deps";
-import { openTestPostgres, testDatabaseUrl } from "../../support/db";
-import { ROOT, startGatewayProcess, type GatewayProcess, simulatorEnv } from "../../support/gateway-process";
+import { testDatabaseUrl } from "../../support/db";
+import { startGatewayProcess, type GatewayProcess, simulatorEnv } from "../../support/gateway-process";
+import { processTestBed } from "../../support/process-bed";
 
 const CREDENTIALS = { accessKeyId: "AKIADISCONNECT000000", secretAccessKey: "disconnect-secret" };
 const STREAMS = 1000;
 /** Of them, this many are read to their end; the rest are dropped after their first bytes. */
 const DELIVERED = 100;
 
-let sim: Simulator;
-let tdb: Awaited<ReturnType<typeof openTestPostgres>>;
+const bed = processTestBed([CREDENTIALS]);
 let gw: GatewayProcess;
 
 beforeAll(async () => {
-  execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: "inherit" });
-  sim = await startSimulator({ port: 0, credentials: [CREDENTIALS] });
-  tdb = await openTestPostgres();
   gw = await startGatewayProcess("node", {
     DATABASE_URL: testDatabaseUrl(),
-    ...simulatorEnv(sim.url, CREDENTIALS),
+    ...simulatorEnv(bed.sim.url, CREDENTIALS),
     LOG_LEVEL: "info",
     MIGRATE_ON_START: "false",
   });
-}, 120_000);
+}, 60_000);
 
 afterAll(async () => {
   await gw?.stop("SIGKILL");
-  await tdb?.close();
-  await sim?.close();
 });
 
 async function until(pred: () => boolean | Promise<boolean>, ms = 15_000) {
@@ -48,8 +41,8 @@ async function until(pred: () => boolean | Promise<boolean>, ms = 15_000) {
 
 describe("a thousand concurrent streams through a Node gateway", () => {
   it(`${STREAMS} streams open at once; ${DELIVERED} delivered whole, the rest dropped: upstream cancelled, rows aborted, logs blame the client`, async () => {
-    const key = await createKey(tdb.db, { user: `disconnect-${randomId(6)}@test.local` }, systemClock);
-    const cancelledBefore = sim.stats().streamsCancelled;
+    const key = await createKey(bed.tdb.db, { user: `disconnect-${randomId(6)}@test.local` }, systemClock);
+    const cancelledBefore = bed.sim.stats().streamsCancelled;
     // Every stream is held open until all have their headers and first bytes: a stream that waited in silence
     // behind an earlier one (a socket cap, a queue) would keep this Promise.all from resolving.
     const opened = await Promise.all(
@@ -95,8 +88,8 @@ describe("a thousand concurrent streams through a Node gateway", () => {
     }
 
     const ids = opened.map((s) => s.requestId);
-    const rows = async () => tdb.db.select().from(usageEvents).where(inArray(usageEvents.requestId, ids));
-    await until(async () => (await rows()).length === STREAMS && sim.stats().streamsCancelled - cancelledBefore >= dropped.length, 30_000);
+    const rows = async () => bed.tdb.db.select().from(usageEvents).where(inArray(usageEvents.requestId, ids));
+    await until(async () => (await rows()).length === STREAMS && bed.sim.stats().streamsCancelled - cancelledBefore >= dropped.length, 30_000);
 
     const settled = new Map((await rows()).map((r) => [r.requestId, r]));
     expect(settled.size).toBe(STREAMS);
@@ -104,8 +97,8 @@ describe("a thousand concurrent streams through a Node gateway", () => {
       const row = settled.get(s.requestId)!;
       expect([row.status, row.httpStatus], s.requestId).toEqual(s.deliver ? ["ok", 200] : ["aborted", 499]);
     }
-    expect(sim.stats().streamsCancelled - cancelledBefore).toBeGreaterThanOrEqual(dropped.length);
-    expect(sim.stats().openStreams).toBe(0);
+    expect(bed.sim.stats().streamsCancelled - cancelledBefore).toBeGreaterThanOrEqual(dropped.length);
+    expect(bed.sim.stats().openStreams).toBe(0);
 
     // One "stream ended" line per request, saying how: done for the delivered, client_gone for the dropped.
     const ends = new Map<string, string[]>();
