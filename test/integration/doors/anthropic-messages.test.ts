@@ -138,7 +138,8 @@ describe("POST /v1/messages, Claude over InvokeModel", () => {
     expect(rows).toHaveLength(3);
     for (const r of rows) expect(r).toMatchObject({ endpoint: "messages", stream: true, status: "ok", estimated: false });
     expect(rows.find((r) => r.stopReason === "tool_use")).toBeDefined();
-    const last = rows.find((r) => r.stopReason === "end_turn")!;
+    // Two streams ended with end_turn: the tool loop's second turn, then the raw "hi"; rows come back in no set order.
+    const [last] = rows.filter((r) => r.stopReason === "end_turn").sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
     expect(last.outputTokens).toBe(second.usage.output_tokens);
     expect(last.ttftMs).not.toBeNull();
   });
