@@ -10,7 +10,7 @@ import { GatewayError } from "../errors";
 import type { Logger } from "../logger";
 import { AttemptError, classifyBedrockError, classifyGatewayError } from "../routing/classify";
 import { mapBedrockErrorType, normaliseErrorType } from "./error-map";
-import { createEventStreamDecoder, type DecodedItem, INVOKE_EVENT_TYPES } from "./event-stream";
+import { type DecodedReader, decodeEventStream, INVOKE_EVENT_TYPES } from "./event-stream";
 import { amzDate, createSigV4Signer, type SyncCrypto } from "./sigv4";
 import type { ConverseRequest, ConverseResponse, ConverseStreamEvent } from "./converse-types";
 
@@ -284,7 +284,7 @@ export function createBedrockClient(opts: BedrockClientOptions): BedrockClient {
         timers.clear();
         throw GatewayError.upstream("Bedrock answered the stream request without a body.", "upstream_invalid_response");
       }
-      const reader = res.body.pipeThrough(createEventStreamDecoder()).getReader();
+      const reader = decodeEventStream(res.body);
       const first = await readFirst(reader, timers, signal, limits);
       return withIdleTimeout(reader, first, limits.idleMs);
     },
@@ -306,7 +306,7 @@ export function createBedrockClient(opts: BedrockClientOptions): BedrockClient {
         timers.clear();
         throw GatewayError.upstream("Bedrock answered the stream request without a body.", "upstream_invalid_response");
       }
-      const reader = res.body.pipeThrough(createEventStreamDecoder(INVOKE_EVENT_TYPES)).getReader();
+      const reader = decodeEventStream(res.body, INVOKE_EVENT_TYPES);
       const first = await readFirst(reader, timers, signal, limits);
       return withIdleTimeout(reader, first, limits.idleMs) as unknown as ReadableStream<InvokeStreamChunk>;
     },
@@ -386,12 +386,7 @@ export function createBedrockClient(opts: BedrockClientOptions): BedrockClient {
  * an exception Bedrock sends before any content can then still be retried, since nothing has reached the client.
  * Every failure here is an ordinary attempt failure, and on any of them the upstream body is cancelled.
  */
-async function readFirst(
-  reader: ReadableStreamDefaultReader<DecodedItem>,
-  timers: AttemptTimers,
-  signal: AbortSignal | undefined,
-  limits: Limits,
-): Promise<ConverseStreamEvent[]> {
+async function readFirst(reader: DecodedReader, timers: AttemptTimers, signal: AbortSignal | undefined, limits: Limits): Promise<ConverseStreamEvent[]> {
   const events: ConverseStreamEvent[] = [];
   try {
     for (;;) {
@@ -433,7 +428,7 @@ async function readError(res: Response): Promise<{ errorType: string | null; mes
  * error arrives), the decoder's in-band error turned into a stream error, and a GatewayError when no chunk arrives
  * for `idleMs`. Cancelling it cancels the upstream body, which aborts the Bedrock request.
  */
-function withIdleTimeout(reader: ReadableStreamDefaultReader<DecodedItem>, first: ConverseStreamEvent[], idleMs: number): ReadableStream<ConverseStreamEvent> {
+function withIdleTimeout(reader: DecodedReader, first: ConverseStreamEvent[], idleMs: number): ReadableStream<ConverseStreamEvent> {
   const pending = [...first];
   return new ReadableStream<ConverseStreamEvent>(
     {

@@ -30,18 +30,23 @@ const decoder = new TextDecoder();
 export type DecodedItem = ConverseStreamEvent | { type: "error"; error: GatewayError };
 
 /**
- * A TransformStream from raw response bytes to decoded events. An exception frame or corruption becomes one
- * final `{type:"error"}` item instead of a thrown error: erroring a stream discards what is still queued in it,
- * so events decoded from the same network chunk before the failure would otherwise never reach the client.
+ * Decodes raw response bytes into events as they arrive, frames split anywhere across chunks. An exception frame
+ * or corruption becomes one final `{type:"error"}` item instead of a thrown error (and nothing is decoded after
+ * it), so the events decoded from the same network chunk before the failure still reach the client.
  */
-export function createEventStreamDecoder(eventTypes: ReadonlySet<string> = CONVERSE_EVENT_TYPES): TransformStream<Uint8Array, DecodedItem> {
+export function createEventStreamFrames(eventTypes: ReadonlySet<string> = CONVERSE_EVENT_TYPES): {
+  /** The items completed by this chunk. */
+  push(chunk: Uint8Array): DecodedItem[];
+  /** At the end of the body: an error item if it ended inside a frame. */
+  end(): DecodedItem[];
+} {
   const codec = new EventStreamCodec(toUtf8, fromUtf8);
   let buffer: Uint8Array = new Uint8Array(0);
   let failed = false;
-
-  return new TransformStream({
-    transform(chunk, controller) {
-      if (failed) return;
+  return {
+    push(chunk) {
+      if (failed) return [];
+      const out: DecodedItem[] = [];
       buffer = buffer.length === 0 ? chunk : concat(buffer, chunk);
       try {
         while (buffer.length >= 4) {
@@ -56,18 +61,64 @@ export function createEventStreamDecoder(eventTypes: ReadonlySet<string> = CONVE
           } catch (err) {
             throw corrupt(err instanceof Error ? err.message : "undecodable frame");
           }
-          controller.enqueue(toEvent(message.headers, message.body, eventTypes));
+          out.push(toEvent(message.headers, message.body, eventTypes));
         }
       } catch (err) {
         failed = true;
         buffer = new Uint8Array(0);
-        controller.enqueue({ type: "error", error: err instanceof GatewayError ? err : corrupt(String(err)) });
+        out.push({ type: "error", error: err instanceof GatewayError ? err : corrupt(String(err)) });
       }
+      return out;
+    },
+    end() {
+      return !failed && buffer.length > 0 ? [{ type: "error", error: corrupt(`stream ended inside a frame (${buffer.length} bytes left)`) }] : [];
+    },
+  };
+}
+
+/** The same decoding as a TransformStream from raw response bytes to decoded events. */
+export function createEventStreamDecoder(eventTypes: ReadonlySet<string> = CONVERSE_EVENT_TYPES): TransformStream<Uint8Array, DecodedItem> {
+  const frames = createEventStreamFrames(eventTypes);
+  return new TransformStream({
+    transform(chunk, controller) {
+      for (const item of frames.push(chunk)) controller.enqueue(item);
     },
     flush(controller) {
-      if (!failed && buffer.length > 0) controller.enqueue({ type: "error", error: corrupt(`stream ended inside a frame (${buffer.length} bytes left)`) });
+      for (const item of frames.end()) controller.enqueue(item);
     },
   });
+}
+
+/**
+ * A reader of decoded events straight from the response body: each read pulls body chunks only until an event is
+ * complete. It does what `body.pipeThrough(createEventStreamDecoder()).getReader()` does without a TransformStream
+ * and its pipe per stream (fewer objects and promises per open stream), and a slow reader holds the body back.
+ * A body that fails rejects the read with its error; cancelling cancels the body, which aborts the request.
+ */
+export type DecodedReader = {
+  read(): Promise<ReadableStreamReadResult<DecodedItem>>;
+  cancel(reason?: unknown): Promise<void>;
+};
+
+export function decodeEventStream(body: ReadableStream<Uint8Array>, eventTypes: ReadonlySet<string> = CONVERSE_EVENT_TYPES): DecodedReader {
+  const raw = body.getReader();
+  const frames = createEventStreamFrames(eventTypes);
+  let queue: DecodedItem[] = [];
+  let ended = false;
+  return {
+    async read() {
+      while (queue.length === 0) {
+        if (ended) return { done: true, value: undefined };
+        const r = await raw.read();
+        if (r.done) {
+          ended = true;
+          queue = frames.end();
+        } else queue = frames.push(r.value);
+      }
+      return { done: false, value: queue.shift()! };
+    },
+    cancel: (reason) => raw.cancel(reason),
+  };
 }
 
 type Headers = Record<string, { type: string; value: unknown }>;
