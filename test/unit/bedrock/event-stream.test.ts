@@ -1,7 +1,7 @@
 import { EventStreamCodec } from "@smithy/eventstream-codec";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import { describe, expect, it } from "vitest";
-import { createEventStreamDecoder, type DecodedItem } from "../../../src/bedrock/event-stream";
+import { createEventStreamDecoder, type DecodedItem, decodeEventStream } from "../../../src/bedrock/event-stream";
 import { GatewayError } from "../../../src/errors";
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
@@ -28,8 +28,10 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** Feeds `bytes` cut into pieces of `size` bytes and collects what the decoder yields. */
-async function decode(bytes: Uint8Array, size: number): Promise<DecodedItem[]> {
+type Via = "TransformStream" | "body reader";
+
+/** Feeds `bytes` cut into pieces of `size` bytes and collects what the decoder yields, through either form of it. */
+async function decodeVia(bytes: Uint8Array, size: number, via: Via): Promise<DecodedItem[]> {
   const pieces: Uint8Array[] = [];
   for (let i = 0; i < bytes.length; i += size) pieces.push(bytes.slice(i, i + size));
   const source = new ReadableStream<Uint8Array>({
@@ -39,7 +41,7 @@ async function decode(bytes: Uint8Array, size: number): Promise<DecodedItem[]> {
     },
   });
   const out: DecodedItem[] = [];
-  const reader = source.pipeThrough(createEventStreamDecoder()).getReader();
+  const reader = via === "TransformStream" ? source.pipeThrough(createEventStreamDecoder()).getReader() : decodeEventStream(source);
   for (;;) {
     const r = await reader.read();
     if (r.done) return out;
@@ -55,7 +57,8 @@ const conversation = [
   eventFrame("metadata", { usage: { inputTokens: 3, outputTokens: 4, totalTokens: 7 }, metrics: { latencyMs: 5 } }),
 ];
 
-describe("event-stream decoder", () => {
+describe.each<Via>(["TransformStream", "body reader"])("event-stream decoder (%s)", (via) => {
+  const decode = (bytes: Uint8Array, size: number) => decodeVia(bytes, size, via);
   it.each([1, 3, 7, 64, 100_000])("reassembles frames split into %i-byte chunks", async (size) => {
     const items = await decode(concat(conversation), size);
     expect(items.map((e) => e.type)).toEqual(["messageStart", "contentBlockDelta", "contentBlockStop", "messageStop", "metadata"]);
