@@ -10,6 +10,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env";
 import type { Deps } from "../deps";
 import { GatewayError } from "../errors";
+import { linkedSignal } from "../http/linked-signal";
 
 /** The signal a door gives its Bedrock calls (the client's alone where the middleware did not run). */
 export function requestSignal(c: Context<AppEnv>): AbortSignal {
@@ -23,16 +24,12 @@ export function inFlight(deps: Pick<Deps, "shutdown" | "logger">): MiddlewareHan
       await next();
       return;
     }
-    // The stop's controller follows the client's signal too, for the request's whole life (a stream's relay reads
-    // it after the handler has returned). Not AbortSignal.any: on Node 20 and 22 a composite signal that has an
-    // abort listener (every fetch to Bedrock adds one) and is never aborted is kept forever (nodejs/node#55328,
-    // #54614), about 2 KB a request, which `npm run soak` measured as a heap that grew without end.
+    // The client's signal and the stop's, linked for the request's whole life (a stream's relay reads it after the
+    // handler has returned), so never disposed: the link goes with the request (see http/linked-signal.ts on why
+    // not AbortSignal.any).
     const stop = new AbortController();
     const cut = () => stop.abort(GatewayError.shuttingDown());
-    const client = c.req.raw.signal;
-    if (client.aborted) stop.abort(client.reason);
-    else client.addEventListener("abort", () => stop.abort(client.reason), { once: true });
-    c.set("signal", stop.signal);
+    c.set("signal", linkedSignal(c.req.raw.signal, stop.signal).signal);
     // Registered only while the handler runs: a stream's relay registers itself once it has taken over.
     let unregister: (() => void) | undefined;
     if (shutdown.requested) cut();
