@@ -11,6 +11,7 @@ import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { AwsClient } from "aws4fetch";
+import { createLimitedKey, SIM_CREDENTIALS, simulatorGatewayEnv } from "./gateway.mjs";
 import { added, judgeTargets, percentile, slope } from "./stats.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -21,7 +22,7 @@ const WARM_MS = QUICK ? 300 : 500;
 const HELD = Number(process.env.BENCH_STREAMS ?? 1000);
 const PG_SERVER = process.env.BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const PORTKEY_VERSION = "1.15.2";
-const SIM = { accessKeyId: "AKIASIMULATOR000000", secretAccessKey: "simulator-secret-access-key" };
+const SIM = SIM_CREDENTIALS;
 const REGION = "us-east-1";
 const MODEL = "claude-sonnet-4-5";
 const BEDROCK_ID = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
@@ -230,36 +231,11 @@ async function startGateway(name, simUrl, dbEnv) {
     HOST: "127.0.0.1",
     LOG_LEVEL: "info",
     NODE_ENV: "production",
-    AWS_REGION: REGION,
-    AWS_ENDPOINT_URL_BEDROCK_RUNTIME: simUrl,
-    AWS_ENDPOINT_URL_BEDROCK: simUrl,
-    AWS_ACCESS_KEY_ID: SIM.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: SIM.secretAccessKey,
-    AWS_SESSION_TOKEN: "",
-    AWS_PROFILE: "",
-    AWS_EC2_METADATA_DISABLED: "true",
+    ...simulatorGatewayEnv(simUrl, REGION),
   };
   const child = await start(name, [...(process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean), "dist/node.js"], env, `${url}/healthz`);
   // Full policy path: rpm and tpm limits and a daily budget, so admission counts, reserves and settles each request.
-  const created = execFileSync(
-    process.execPath,
-    [
-      "dist/cli.js",
-      "keys",
-      "create",
-      "--user",
-      `bench-${name}@example.com`,
-      "--rpm",
-      "1000000000",
-      "--tpm",
-      "2000000000",
-      "--budget-daily",
-      "1000000",
-      "--json",
-    ],
-    { cwd: ROOT, env: { ...process.env, ...dbEnv, LOG_LEVEL: "error" } },
-  );
-  const key = JSON.parse(created).key;
+  const key = createLimitedKey(ROOT, dbEnv, `bench-${name}@example.com`);
   return { name, url, child, key };
 }
 

@@ -47,6 +47,7 @@ import net from "node:net";
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { createLimitedKey, simulatorGatewayEnv } from "../bench/gateway.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 150);
@@ -62,7 +63,6 @@ const LOG_LEVEL = process.env.SOAK_LOG_LEVEL ?? "warn";
 const DB_QUERY_TIMEOUT_MS = 2_000;
 const RSS_TOLERANCE = 0.1;
 const REQUEST_TIMEOUT_MS = 60_000;
-const SIM = { accessKeyId: "AKIASIMULATOR000000", secretAccessKey: "simulator-secret-access-key" };
 const MODEL = "claude-sonnet-4-5";
 
 if (OUTAGE_AT_S + OUTAGE_S + 5 > SECONDS) throw new Error(`SOAK_SECONDS=${SECONDS} leaves no room for the outage at ${OUTAGE_AT_S} s`);
@@ -468,24 +468,13 @@ async function main() {
       LOG_LEVEL: LOG_LEVEL,
       NODE_ENV: "production",
       DB_QUERY_TIMEOUT_MS: String(DB_QUERY_TIMEOUT_MS),
-      AWS_REGION: "us-east-1",
-      AWS_ENDPOINT_URL_BEDROCK_RUNTIME: simUrl,
-      AWS_ENDPOINT_URL_BEDROCK: simUrl,
-      AWS_ACCESS_KEY_ID: SIM.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: SIM.secretAccessKey,
-      AWS_SESSION_TOKEN: "",
-      AWS_PROFILE: "",
-      AWS_EC2_METADATA_DISABLED: "true",
+      ...simulatorGatewayEnv(simUrl),
     },
     `${url}/healthz`,
   );
   // Rate limits and a daily budget, so admission counts, reserves and settles every request in the database.
-  const created = execFileSync(
-    process.execPath,
-    ["dist/cli.js", "keys", "create", "--user", "soak@example.com", "--rpm", "1000000000", "--tpm", "2000000000", "--budget-daily", "1000000", "--json"],
-    { cwd: ROOT, env: { ...process.env, DATABASE_URL: db.url.toString(), LOG_LEVEL: "error" } },
-  );
-  const gateway = { url, key: JSON.parse(created).key, pid: gw.child.pid };
+  const key = createLimitedKey(ROOT, { DATABASE_URL: db.url.toString() }, "soak@example.com");
+  const gateway = { url, key, pid: gw.child.pid };
 
   console.error(
     `soak: ${SECONDS} s at concurrency ${CONCURRENCY}, warm-up ${WARMUP_S} s, database outage at ${OUTAGE_AT_S} s for ${OUTAGE_S} s, seed ${SEED}, database ${db.name}`,
