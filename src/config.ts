@@ -128,6 +128,12 @@ export const ConfigSchema = z.object({
    */
   DB_POOL_MAX: int(10, 1, 1_000),
   /**
+   * Prepare the request path's statements (admission, settlement) once per pool connection, so each costs one
+   * round trip instead of two. Set false behind a pooler in transaction mode that cannot keep prepared
+   * statements (PgBouncer before 1.21, or with max_prepared_statements = 0).
+   */
+  DB_PREPARE: bool(true),
+  /**
    * What admission does when the database cannot be asked (down, partitioned, past DB_QUERY_TIMEOUT_MS).
    * `fail-closed` (default): 503 with `retry-after`, never unmetered service. `fail-open`: a key already in the key
    * cache is served without its rate limits and budget reservation; its usage row is queued and charged to the

@@ -1,7 +1,6 @@
-import { sql } from "drizzle-orm";
 import type { AdmitResult, LimitCheck, Periods } from "../policy/limits";
 import type { Db } from "./client";
-import { rowsOf } from "./rows";
+import { runPrepared } from "./prepared";
 
 /** Most admissions sent in one statement. */
 const MAX_BATCH = 256;
@@ -68,12 +67,14 @@ async function drain(db: Db, byKey: Map<string, Group>, key: string, group: Grou
 
 async function runBatch(db: Db, batch: Waiter[]): Promise<AdmitResult[]> {
   if (batch.length === 1) {
-    const rows = rowsOf<{ r: unknown }>(await db.execute(sql`select bgw_admit(${batch[0]!.payload}::jsonb) as r`));
+    const rows = await runPrepared<{ r: unknown }>(db, "select bgw_admit($1::jsonb) as r", [batch[0]!.payload]);
     return [parse(rows[0]?.r)];
   }
   const all = `[${batch.map((w) => w.payload).join(",")}]`;
-  const rows = rowsOf<{ i: number | string; r: unknown }>(
-    await db.execute(sql`select t.i, bgw_admit(t.p) as r from jsonb_array_elements(${all}::jsonb) with ordinality as t(p, i)`),
+  const rows = await runPrepared<{ i: number | string; r: unknown }>(
+    db,
+    "select t.i, bgw_admit(t.p) as r from jsonb_array_elements($1::jsonb) with ordinality as t(p, i)",
+    [all],
   );
   const out: AdmitResult[] = new Array(batch.length);
   for (const row of rows) out[Number(row.i) - 1] = parse(row.r);

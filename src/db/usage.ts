@@ -1,7 +1,6 @@
-import { sql } from "drizzle-orm";
-import type { Db } from "./client";
 import { storableRecord } from "../usage/storable";
-import { rowsOf } from "./rows";
+import type { Db } from "./client";
+import { runPrepared } from "./prepared";
 
 /** One gateway request, as recorded in `usage_events`. Optional fields default to null / 0 / false / now(). */
 export type UsageRow = {
@@ -83,8 +82,8 @@ export async function insertUsageBatch(db: Db, rows: readonly UsageRow[]): Promi
   // Locks name the subjects as the statement will build them, from the storable values of the rows.
   const stored = rows.map((r, i) => ({ ...r, keyId: records[i]!.key_id, userEmail: records[i]!.user_email, team: records[i]!.team, lease: records[i]!.lease }));
   const locks = JSON.stringify(settlementLocks(stored));
-  const result = await db.execute(sql`select bgw_settle(${payload}::jsonb, ${locks}::jsonb) as n`);
-  return Number(rowsOf<{ n: number | string }>(result)[0]?.n ?? 0);
+  const settled = await runPrepared<{ n: number | string }>(db, "select bgw_settle($1::jsonb, $2::jsonb) as n", [payload, locks]);
+  return Number(settled[0]?.n ?? 0);
 }
 
 /** The rows a batch's settlement will change: each subject's rate windows and ledger periods. */

@@ -10,6 +10,7 @@ import type { Config } from "../../config";
 import type { Db } from "../../db/client";
 import { dbFromPostgresJs } from "../../db/connect";
 import { connectTimeoutSeconds } from "../../db/deadline";
+import { withPreparedStatements } from "../../db/prepared";
 import * as schema from "../../db/schema";
 import type { Logger } from "../../logger";
 import { checkDatabaseUrl } from "./database-errors";
@@ -25,6 +26,8 @@ export type OpenDatabaseOptions = {
   socketPort?: number;
   /** postgres.js pool size with DATABASE_URL (default: DB_POOL_MAX). */
   poolMax?: number;
+  /** Prepare the request path's statements on the pool (default: DB_PREPARE). */
+  prepare?: boolean;
   /** How long to wait for another process (e.g. a CLI command) to let go of the PGlite folder. */
   lockTimeoutMs?: number;
 };
@@ -52,7 +55,12 @@ export class DatabaseInUseError extends Error {
 
 export async function openDatabase(config: Config, logger: Logger, opts: OpenDatabaseOptions = {}): Promise<Database> {
   if (config.DATABASE_URL)
-    return openPostgres(config.DATABASE_URL, opts.poolMax ?? config.DB_POOL_MAX, connectTimeoutSeconds(config.DB_QUERY_TIMEOUT_MS), logger);
+    return openPostgres(config.DATABASE_URL, {
+      max: opts.poolMax ?? config.DB_POOL_MAX,
+      prepare: opts.prepare ?? config.DB_PREPARE,
+      connectTimeout: connectTimeoutSeconds(config.DB_QUERY_TIMEOUT_MS),
+      logger,
+    });
   const dataDir = config.DATA_DIR;
   const deadline = Date.now() + (opts.lockTimeoutMs ?? 5_000);
   for (;;) {
@@ -73,20 +81,26 @@ export async function openDatabase(config: Config, logger: Logger, opts: OpenDat
   }
 }
 
-async function openPostgres(url: string, max: number, connectTimeout: number, logger: Logger): Promise<Database> {
+async function openPostgres(
+  url: string,
+  { max, prepare, connectTimeout, logger }: { max: number; prepare: boolean; connectTimeout: number; logger: Logger },
+): Promise<Database> {
   checkDatabaseUrl(url);
   let client: postgres.Sql;
   try {
     // connect_timeout: postgres.js waits 30 s by default for a connection, which a request would wait too.
-    client = postgres(url, { max, onnotice: () => {}, connect_timeout: connectTimeout, backoff: reconnectBackoffSeconds });
+    client = postgres(url, { max, prepare, onnotice: () => {}, connect_timeout: connectTimeout, backoff: reconnectBackoffSeconds });
   } catch (err) {
     // postgres.js parses the URL here (TypeError: Invalid URL, URIError for a bad %-escape); say which variable.
     checkDatabaseUrl(url, err);
     throw err;
   }
-  logger.debug("database: postgres", { poolMax: max });
+  logger.debug("database: postgres", { poolMax: max, prepare });
+  const db = dbFromPostgresJs(client);
+  // The request path's statements, prepared once per connection (postgres.js keeps them by text).
+  if (prepare) withPreparedStatements(db, (text, params) => client.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true }));
   return {
-    db: dbFromPostgresJs(client),
+    db,
     kind: "postgres",
     listen: async (channel, onPayload) => {
       await client.listen(channel, onPayload);

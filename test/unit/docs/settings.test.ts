@@ -35,9 +35,12 @@ describe("settings tables", () => {
     expect(readme).toMatch(new RegExp(`^\\| [^|]*\`${name}\``, "m"));
   });
 
-  it.each(["DB_OUTAGE_POLICY", "MAX_CONCURRENT_REQUESTS", "MAX_CONCURRENT_PER_KEY", "USAGE_QUEUE_MAX", "DB_POOL_MAX"])("docs/deploy.md lists %s", (name) => {
-    expect(inDeploy.has(name)).toBe(true);
-  });
+  it.each(["DB_OUTAGE_POLICY", "MAX_CONCURRENT_REQUESTS", "MAX_CONCURRENT_PER_KEY", "USAGE_QUEUE_MAX", "DB_POOL_MAX", "DB_PREPARE"])(
+    "docs/deploy.md lists %s",
+    (name) => {
+      expect(inDeploy.has(name)).toBe(true);
+    },
+  );
 
   it.each([...inDeploy.keys()].filter((n) => inReadme.has(n)))("%s has the same default in README and docs/deploy.md", (name) => {
     expect(inDeploy.get(name)).toBe(inReadme.get(name));
