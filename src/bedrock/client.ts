@@ -10,7 +10,8 @@ import { GatewayError } from "../errors";
 import type { Logger } from "../logger";
 import { AttemptError, classifyBedrockError, classifyGatewayError } from "../routing/classify";
 import { mapBedrockErrorType, normaliseErrorType } from "./error-map";
-import { type DecodedReader, decodeEventStream, INVOKE_EVENT_TYPES } from "./event-stream";
+import { type EventStream, IdleLimitReader } from "./event-reader";
+import { type DecodedItem, type DecodedReader, decodeEventStream, INVOKE_EVENT_TYPES } from "./event-stream";
 import { amzDate, createSigV4Signer, type SyncCrypto } from "./sigv4";
 import type { ConverseRequest, ConverseResponse, ConverseStreamEvent } from "./converse-types";
 
@@ -27,9 +28,10 @@ export type BedrockClient = {
   converse(modelId: string, body: ConverseRequest, signal?: AbortSignal, attempt?: AttemptOptions): Promise<ConverseResponse>;
   /**
    * Resolves once Bedrock's first event past `messageStart` has arrived (so a stream that fails before any content
-   * can still be retried); the stream yields every event, and errors with a GatewayError on exception frames or silence.
+   * can still be retried); the stream (read once, by one reader) yields every event, and errors with a GatewayError on
+   * exception frames or silence. Cancelling its reader aborts the Bedrock request.
    */
-  converseStream(modelId: string, body: ConverseRequest, signal?: AbortSignal, attempt?: AttemptOptions): Promise<ReadableStream<ConverseStreamEvent>>;
+  converseStream(modelId: string, body: ConverseRequest, signal?: AbortSignal, attempt?: AttemptOptions): Promise<EventStream<ConverseStreamEvent>>;
   invokeModel(
     modelId: string,
     body: unknown,
@@ -37,7 +39,7 @@ export type BedrockClient = {
     attempt?: AttemptOptions,
   ): Promise<{ body: unknown; inputTokens: number | null; headers?: Headers }>;
   /** InvokeModelWithResponseStream: like converseStream, yielding Bedrock's `chunk` events (`{bytes}`: base64 of the model's own event). */
-  invokeModelStream(modelId: string, body: unknown, signal?: AbortSignal, attempt?: AttemptOptions): Promise<ReadableStream<InvokeStreamChunk>>;
+  invokeModelStream(modelId: string, body: unknown, signal?: AbortSignal, attempt?: AttemptOptions): Promise<EventStream<InvokeStreamChunk>>;
   /** CountTokens for an InvokeModel body; `modelId` is a foundation model id (no inference profile). */
   countTokens(modelId: string, invokeBody: unknown, signal?: AbortSignal): Promise<number>;
   /**
@@ -286,7 +288,7 @@ export function createBedrockClient(opts: BedrockClientOptions): BedrockClient {
       }
       const reader = decodeEventStream(res.body);
       const first = await readFirst(reader, timers, signal, limits);
-      return withIdleTimeout(reader, first, limits.idleMs);
+      return new IdleLimitReader(reader, limits.idleMs, acceptEvent, first);
     },
 
     async invokeModel(modelId, body, signal, a) {
@@ -308,7 +310,7 @@ export function createBedrockClient(opts: BedrockClientOptions): BedrockClient {
       }
       const reader = decodeEventStream(res.body, INVOKE_EVENT_TYPES);
       const first = await readFirst(reader, timers, signal, limits);
-      return withIdleTimeout(reader, first, limits.idleMs) as unknown as ReadableStream<InvokeStreamChunk>;
+      return new IdleLimitReader(reader, limits.idleMs, acceptEvent, first) as unknown as EventStream<InvokeStreamChunk>;
     },
 
     async countTokens(modelId, invokeBody, signal) {
@@ -408,6 +410,12 @@ async function readFirst(reader: DecodedReader, timers: AttemptTimers, signal: A
   return events;
 }
 
+/** The decoder's in-band error (an exception frame, corruption) ends the stream with that error. */
+function acceptEvent(item: DecodedItem): ConverseStreamEvent {
+  if (item.type === "error") throw item.error;
+  return item;
+}
+
 /** Bedrock errors: `x-amzn-ErrorType: Type:namespace` and a JSON body with `message` (or `Message`, `__type`). */
 async function readError(res: Response): Promise<{ errorType: string | null; message: string | null }> {
   let body: Record<string, unknown> = {};
@@ -421,48 +429,6 @@ async function readError(res: Response): Promise<{ errorType: string | null; mes
   const errorType = res.headers.get("x-amzn-errortype") ?? (typeof body.__type === "string" ? body.__type : null);
   const message = typeof body.message === "string" ? body.message : typeof body.Message === "string" ? body.Message : null;
   return { errorType, message };
-}
-
-/**
- * The consumer-facing event stream: the events read before it was handed over, then one event per pull (so nothing sits in a queue when an
- * error arrives), the decoder's in-band error turned into a stream error, and a GatewayError when no chunk arrives
- * for `idleMs`. Cancelling it cancels the upstream body, which aborts the Bedrock request.
- */
-function withIdleTimeout(reader: DecodedReader, first: ConverseStreamEvent[], idleMs: number): ReadableStream<ConverseStreamEvent> {
-  const pending = [...first];
-  return new ReadableStream<ConverseStreamEvent>(
-    {
-      async pull(controller) {
-        const next = pending.shift();
-        if (next) {
-          controller.enqueue(next);
-          return;
-        }
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const idle = new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new GatewayError({ status: 504, type: "timeout_error", code: "upstream_timeout", message: `Bedrock sent nothing for ${idleMs} ms.` })),
-            idleMs,
-          );
-        });
-        try {
-          const r = await Promise.race([reader.read(), idle]);
-          if (r.done) controller.close();
-          else if (r.value.type === "error") throw r.value.error;
-          else controller.enqueue(r.value);
-        } catch (err) {
-          reader.cancel(err).catch(() => {});
-          controller.error(err);
-        } finally {
-          clearTimeout(timer);
-        }
-      },
-      cancel(reason) {
-        return reader.cancel(reason);
-      },
-    },
-    { highWaterMark: 0 },
-  );
 }
 
 type AttemptTimers = {
@@ -489,9 +455,7 @@ function attemptTimers(parent: AbortSignal | undefined, connectMs: number | null
   });
   expiry.catch(() => {});
   const state: AttemptTimers = { signal: controller.signal, expired: null, expiry, connected: () => {}, clear: () => {} };
-  const onAbort = () => controller.abort(parent?.reason);
-  if (parent?.aborted) controller.abort(parent.reason);
-  else parent?.addEventListener("abort", onAbort, { once: true });
+  forwardAbort(parent, controller);
   const expire = (which: "connect" | "first-byte") => {
     state.expired = which;
     const err = new Error(`${which} timeout`);
@@ -507,6 +471,16 @@ function attemptTimers(parent: AbortSignal | undefined, connectMs: number | null
     clearTimeout(firstByte);
   };
   return state;
+}
+
+/**
+ * The caller's abort reaches the attempt's controller for as long as the request lives (a stream's body included).
+ * The listener is made here so that it holds the controller alone, not the attempt's timers and promises.
+ */
+function forwardAbort(parent: AbortSignal | undefined, controller: AbortController): void {
+  if (!parent) return;
+  if (parent.aborted) controller.abort(parent.reason);
+  else parent.addEventListener("abort", () => controller.abort(parent.reason), { once: true });
 }
 
 function timeoutError(which: "connect" | "first-byte", limits: Limits): AttemptError {

@@ -98,6 +98,8 @@ export function createEventStreamDecoder(eventTypes: ReadonlySet<string> = CONVE
 export type DecodedReader = {
   read(): Promise<ReadableStreamReadResult<DecodedItem>>;
   cancel(reason?: unknown): Promise<void>;
+  /** True when an item decoded from a chunk already read is waiting: the next read does not touch the body. */
+  buffered(): boolean;
 };
 
 export function decodeEventStream(body: ReadableStream<Uint8Array>, eventTypes: ReadonlySet<string> = CONVERSE_EVENT_TYPES): DecodedReader {
@@ -118,6 +120,7 @@ export function decodeEventStream(body: ReadableStream<Uint8Array>, eventTypes: 
       return { done: false, value: queue.shift()! };
     },
     cancel: (reason) => raw.cancel(reason),
+    buffered: () => queue.length > 0,
   };
 }
 

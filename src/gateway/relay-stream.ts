@@ -1,8 +1,10 @@
 /**
  * The one relay every streaming door uses: upstream events in, the door's SSE out. A pull-based stream, so
  * backpressure reaches Bedrock and a client that goes away cancels the upstream read (and with it the Bedrock
- * request). Each pull reads until the door's translator has something to send, encodes it with the door's encoder
- * and records the time to the first content. The usage row is settled in exactly one place, however the stream
+ * request). Each pull reads until the door's translator has something to send, and on while the upstream reader has
+ * events already decoded (`buffered`), so the events of one network chunk leave as one chunk of the body: one write
+ * and one read of the body per network chunk instead of per event (nothing waits to fill a batch). It encodes them
+ * with the door's encoder and records the time to the first content. The usage row is settled in exactly one place, however the stream
  * ends, and that end is written once to the log with what caused it:
  *
  *   done            the upstream finished and the door closed the stream cleanly
@@ -16,6 +18,7 @@
  * Errors after the first byte are written in the door's own shape (its `errorEvent`), then the stream closes.
  */
 import type { Deps } from "../deps";
+import type { EventReader, EventStream, TimerHandle } from "../bedrock/event-reader";
 import { GatewayError } from "../errors";
 import { settleUsage, type UsageDraft, type UsageOutcome } from "../usage/draft";
 
@@ -42,7 +45,8 @@ export type StreamDoor<E, O> = {
 };
 
 export type RelayPlan<E, O> = {
-  events: ReadableStream<E>;
+  /** The upstream events: the Bedrock client's stream, or any ReadableStream (read once). */
+  events: EventStream<E>;
   door: StreamDoor<E, O>;
   draft: UsageDraft;
   /** The client's request signal: aborted when it goes away. */
@@ -50,7 +54,6 @@ export type RelayPlan<E, O> = {
 };
 
 const encoder = new TextEncoder();
-const toBytes = (out: string | Uint8Array): Uint8Array => (typeof out === "string" ? encoder.encode(out) : out);
 const CLIENT_GONE: UsageOutcome = { status: "aborted", httpStatus: 499, errorCode: "client_closed_request" };
 /** The gateway itself ended the stream (not the client, not Bedrock): the status and code its drain refusals use. */
 const SHUTDOWN: UsageOutcome = { status: "error", httpStatus: 503, errorCode: "shutting_down" };
@@ -61,15 +64,17 @@ const CUT_CODES = new Set(["upstream_stream_truncated", "upstream_malformed_stre
 export function relayStream<E, O>(deps: Pick<Deps, "clock" | "logger" | "shutdown">, plan: RelayPlan<E, O>): ReadableStream<Uint8Array> {
   const { draft, door, signal } = plan;
   draft.deferred = true;
-  const reader = plan.events.getReader();
-  let pending: Promise<ReadableStreamReadResult<E>> | null = null;
+  const reader: EventReader<E> = plan.events.getReader();
+  const out = new Output();
   let ended = false;
   let unregister: (() => void) | undefined;
+  let keepAlive: KeepAlive | null = null;
 
   const end = (how: StreamEnd, outcome: UsageOutcome, detail?: { error?: unknown }) => {
     if (ended) return;
     ended = true;
     unregister?.();
+    keepAlive?.stop();
     door.beforeSettle(draft, outcome);
     settleUsage(deps, draft, outcome);
     const fields = { requestId: draft.requestId, end: how, status: outcome.httpStatus, code: outcome.errorCode ?? undefined };
@@ -78,30 +83,10 @@ export function relayStream<E, O>(deps: Pick<Deps, "clock" | "logger" | "shutdow
     else deps.logger.info("stream ended", fields);
   };
 
-  const emit = (controller: ReadableStreamDefaultController<Uint8Array>, items: O[]) => {
+  const emit = (items: O[]) => {
     if (items.length === 0) return;
     if (draft.ttftMs === null && items.some(door.hasContent)) draft.ttftMs = Math.max(0, deps.clock.now() - draft.startedAt);
-    controller.enqueue(toBytes(door.encode(items)));
-  };
-
-  /** The next upstream event, or null when the keep-alive interval passed first (the read stays pending). */
-  const next = async (): Promise<ReadableStreamReadResult<E> | null> => {
-    pending ??= reader.read();
-    const ka = door.keepAlive;
-    if (!ka) {
-      const r = await pending;
-      pending = null;
-      return r;
-    }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const tick = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ka.everyMs)));
-    try {
-      const r = await Promise.race([pending, tick]);
-      if (r !== null) pending = null;
-      return r;
-    } finally {
-      clearTimeout(timer);
-    }
+    out.add(door.encode(items));
   };
 
   const fail = (controller: ReadableStreamDefaultController<Uint8Array>, err: unknown, fromUpstream: boolean) => {
@@ -109,6 +94,7 @@ export function relayStream<E, O>(deps: Pick<Deps, "clock" | "logger" | "shutdow
     if (ended) return; // cancelled by the client meanwhile: already settled
     // Once the client is gone, whatever the upstream did next (an abort error, an early end) is our own doing.
     if (signal.aborted) {
+      out.clear();
       end("client_gone", CLIENT_GONE);
       controller.error(err);
       return;
@@ -116,7 +102,9 @@ export function relayStream<E, O>(deps: Pick<Deps, "clock" | "logger" | "shutdow
     const known = err instanceof GatewayError;
     const gw = known ? err : fromUpstream ? GatewayError.upstream("The Bedrock stream failed.", "upstream_stream_error") : GatewayError.internal();
     const how: StreamEnd = !fromUpstream && !known ? "internal_error" : CUT_CODES.has(gw.code ?? "") ? "upstream_cut" : "upstream_error";
-    controller.enqueue(toBytes(door.errorEvent(gw)));
+    // What was translated before the failure still goes first.
+    out.add(door.errorEvent(gw));
+    out.flush(controller);
     controller.close();
     end(how, { status: "error", httpStatus: gw.status, errorCode: gw.code ?? gw.type }, { error: known ? undefined : err });
   };
@@ -126,11 +114,13 @@ export function relayStream<E, O>(deps: Pick<Deps, "clock" | "logger" | "shutdow
     if (ended) return;
     const err = GatewayError.shuttingDown();
     try {
-      controller.enqueue(toBytes(door.errorEvent(err)));
+      out.add(door.errorEvent(err));
+      out.flush(controller);
       controller.close();
     } catch {
       // The body was already closed by the runtime: nothing more can reach the client, the row still says why.
     }
+    out.clear();
     end("shutdown", SHUTDOWN);
     reader.cancel(err).catch(() => {});
   };
@@ -138,6 +128,7 @@ export function relayStream<E, O>(deps: Pick<Deps, "clock" | "logger" | "shutdow
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
+        if (door.keepAlive) keepAlive = new KeepAlive(deps.clock, door.keepAlive, controller);
         if (!deps.shutdown) return;
         if (deps.shutdown.requested) return shutDown(controller);
         unregister = deps.shutdown.onShutdown(() => shutDown(controller));
@@ -145,41 +136,133 @@ export function relayStream<E, O>(deps: Pick<Deps, "clock" | "logger" | "shutdow
       async pull(controller) {
         // Keep reading until there is something to send: a pull that enqueues nothing is not called again.
         for (;;) {
-          let r: ReadableStreamReadResult<E> | null;
+          let r: ReadableStreamReadResult<E>;
+          keepAlive?.waiting();
           try {
-            r = await next();
+            r = await reader.read();
           } catch (err) {
             return fail(controller, err, true);
           }
           if (ended) return;
-          if (r === null) {
-            controller.enqueue(encoder.encode(door.keepAlive!.text));
-            return;
-          }
+          keepAlive?.heard();
           try {
             if (r.done) {
               if (signal.aborted) return fail(controller, new Error("client closed the request"), true);
-              emit(controller, door.finish());
-              if (door.trailer) controller.enqueue(encoder.encode(door.trailer));
+              emit(door.finish());
+              if (door.trailer) out.add(door.trailer);
+              out.flush(controller);
               controller.close();
               end("done", { status: "ok", httpStatus: 200, errorCode: null });
               return;
             }
-            const items = door.push(r.value);
-            if (items.length > 0) return emit(controller, items);
+            emit(door.push(r.value));
           } catch (err) {
             // finish() reports an early end of the upstream; push() a shape the door cannot translate.
             return fail(controller, err, r.done || (err instanceof GatewayError && err.status >= 500));
           }
+          if (!out.empty && reader.buffered?.() !== true) return out.flush(controller);
         }
       },
       cancel(reason) {
+        out.clear();
         end("client_gone", CLIENT_GONE);
         return reader.cancel(reason).catch(() => {});
       },
     },
     { highWaterMark: 0 },
   );
+}
+
+/** Encoded output not yet enqueued: text (joined, encoded once) or a binary door's bytes (joined). */
+class Output {
+  private text = "";
+  private bytes: Uint8Array[] = [];
+
+  get empty(): boolean {
+    return this.text === "" && this.bytes.length === 0;
+  }
+
+  add(out: string | Uint8Array): void {
+    if (typeof out === "string") this.text += out;
+    else if (out.length > 0) {
+      if (this.text !== "") this.bytes.push(encoder.encode(this.text));
+      this.text = "";
+      this.bytes.push(out);
+    }
+  }
+
+  flush(controller: ReadableStreamDefaultController<Uint8Array>): void {
+    if (this.bytes.length > 0) {
+      if (this.text !== "") this.bytes.push(encoder.encode(this.text));
+      controller.enqueue(this.bytes.length === 1 ? this.bytes[0]! : concat(this.bytes));
+    } else if (this.text !== "") controller.enqueue(encoder.encode(this.text));
+    this.clear();
+  }
+
+  clear(): void {
+    this.text = "";
+    if (this.bytes.length > 0) this.bytes = [];
+  }
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const joined = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    joined.set(p, at);
+    at += p.length;
+  }
+  return joined;
+}
+
+/**
+ * The door's keep-alive text, sent while a pull waits on a silent upstream: one timer per stream, re-armed for
+ * what is left of the interval, rather than a timer and a race per event. The text is enqueued while the pull
+ * still waits, so it answers the body's pending read and the upstream read stays where it is.
+ */
+class KeepAlive {
+  /** When the pending pull began waiting, or the keep-alive was last sent (clock ms); 0 while no pull waits. */
+  private since = 0;
+  private timer: TimerHandle | undefined;
+
+  constructor(
+    private readonly clock: Deps["clock"],
+    private readonly ka: { everyMs: number; text: string },
+    private readonly controller: ReadableStreamDefaultController<Uint8Array>,
+  ) {}
+
+  /** A pull waits on the upstream; the timer is armed if it is not (it stops when it finds no pull waiting). */
+  waiting(): void {
+    this.since = this.clock.now();
+    if (this.timer === undefined) this.timer = setTimeout(tickKeepAlive, this.ka.everyMs, this);
+  }
+
+  heard(): void {
+    this.since = 0;
+  }
+
+  tick(): void {
+    this.timer = undefined;
+    if (this.since === 0) return;
+    const now = this.clock.now();
+    if (now - this.since >= this.ka.everyMs) {
+      this.controller.enqueue(encoder.encode(this.ka.text));
+      this.since = now;
+    }
+    this.timer = setTimeout(tickKeepAlive, Math.max(1, this.since + this.ka.everyMs - now), this);
+  }
+
+  stop(): void {
+    this.since = 0;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
+
+function tickKeepAlive(ka: KeepAlive): void {
+  ka.tick();
 }
 
 /** The response headers of every SSE door. */

@@ -6,6 +6,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import type { ConverseRequest, ConverseStreamEvent } from "../bedrock/converse-types";
+import type { EventStream } from "../bedrock/event-reader";
 import type { Deps } from "../deps";
 import { toOpenAIErrorBody } from "../errors";
 import { relayStream, SSE_HEADERS, type StreamDoor } from "../gateway/relay-stream";
@@ -16,7 +17,7 @@ import { draftFromStream, type UsageDraft } from "../usage/draft";
 
 export type StreamPlan = {
   /** Opens the Bedrock stream (routed over the model's targets); resolves once its first event has arrived. */
-  open(): Promise<ReadableStream<ConverseStreamEvent>>;
+  open(): Promise<EventStream<ConverseStreamEvent>>;
   body: ConverseRequest;
   meta: StreamMeta;
   draft: UsageDraft;
@@ -24,6 +25,13 @@ export type StreamPlan = {
 };
 
 const sse = (value: unknown) => `data: ${JSON.stringify(value)}\n\n`;
+
+/** One SSE event per chunk, concatenated (no intermediate array of strings). */
+function encodeChunks(chunks: ChatCompletionChunk[]): string {
+  let out = "";
+  for (const c of chunks) out += `data: ${JSON.stringify(c)}\n\n`;
+  return out;
+}
 
 export async function streamChatCompletion(c: Context<AppEnv>, deps: Deps, plan: StreamPlan): Promise<Response> {
   // Errors up to here (including retries and fallbacks) still answer as plain JSON errors with their HTTP status.
@@ -34,7 +42,7 @@ export async function streamChatCompletion(c: Context<AppEnv>, deps: Deps, plan:
   const door: StreamDoor<ConverseStreamEvent, ChatCompletionChunk> = {
     push: (event) => translator.push(event),
     finish: () => translator.finish(),
-    encode: (chunks) => chunks.map(sse).join(""),
+    encode: encodeChunks,
     trailer: "data: [DONE]\n\n",
     errorEvent: (err) => sse(toOpenAIErrorBody(err)),
     hasContent,

@@ -5,7 +5,7 @@
  * circuit breakers are shared by its requests.
  */
 import type { BedrockClient } from "../bedrock/client";
-import type { ConverseRequest, ConverseResponse, ConverseStreamEvent } from "../bedrock/converse-types";
+import type { ConverseRequest, ConverseResponse } from "../bedrock/converse-types";
 import type { Deps } from "../deps";
 import type { ModelTarget } from "../models/catalogue";
 import type { UsageDraft } from "../usage/draft";
@@ -38,7 +38,7 @@ export function routerFor(deps: Pick<Deps, "config" | "clock" | "logger">): Rout
 export type RoutedBedrock = {
   converse(body: ConverseRequest): Promise<ConverseResponse>;
   /** Resolves with the stream once a target's first event has arrived; later failures end the stream. */
-  converseStream(body: ConverseRequest): Promise<ReadableStream<ConverseStreamEvent>>;
+  converseStream(body: ConverseRequest): ReturnType<BedrockClient["converseStream"]>;
   invokeModel(body: unknown): ReturnType<BedrockClient["invokeModel"]>;
   /** Like converseStream, for InvokeModelWithResponseStream (Claude's own body). */
   invokeModelStream(body: unknown): ReturnType<BedrockClient["invokeModelStream"]>;

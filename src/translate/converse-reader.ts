@@ -102,7 +102,7 @@ export function createConverseReader(): ConverseReader {
       const found = blocks.get(i);
       const b = found ?? block(i, "text");
       chars += d.text.length;
-      if (b.kind === "text") b.text += d.text;
+      // A text block's text is not kept: every door sends the deltas on, and a long answer would stay in memory.
       out.push({ type: "text", block: b, text: d.text, opened: !found });
     } else if (d.toolUse) {
       const b = blocks.get(i);

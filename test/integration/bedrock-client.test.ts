@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SIM_CREDENTIALS, startSimulator, type Simulator } from "../../sim/server";
 import { createBedrockClient, type BedrockClientOptions } from "../../src/bedrock/client";
 import type { ConverseStreamEvent } from "../../src/bedrock/converse-types";
+import type { EventStream } from "../../src/bedrock/event-reader";
 import type { GatewayError } from "../../src/errors";
 import { silentLogger } from "../../src/logger";
 
@@ -27,7 +28,7 @@ function client(over: Partial<BedrockClientOptions> = {}) {
   });
 }
 
-async function drain(stream: ReadableStream<ConverseStreamEvent>) {
+async function drain(stream: EventStream<ConverseStreamEvent>) {
   const events: ConverseStreamEvent[] = [];
   const reader = stream.getReader();
   for (;;) {

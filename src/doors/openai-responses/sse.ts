@@ -5,6 +5,7 @@
  * A failure after the first byte is an `error` event followed by `response.failed`.
  */
 import type { ConverseStreamEvent, ReasoningContentBlock } from "../../bedrock/converse-types";
+import type { EventReader, EventStream } from "../../bedrock/event-reader";
 import type { GatewayError } from "../../errors";
 import type { StreamDoor } from "../../gateway/relay-stream";
 import { draftFromStream, type UsageDraft } from "../../usage/draft";
@@ -22,44 +23,65 @@ export type SealHooks = {
   keep(response: ResponseObject, reasoning: Record<string, ReasoningContentBlock[]>): Promise<void>;
 };
 
-/** Converse events → translated, sealed Responses events; backpressure and cancellation pass through. */
-export function sealedEvents(
-  events: ReadableStream<ConverseStreamEvent>,
-  translator: ResponsesStreamTranslator,
-  hooks: SealHooks,
-): ReadableStream<ResponsesEvent> {
+/**
+ * Converse events → translated, sealed Responses events; backpressure and cancellation pass through. A reader over
+ * the upstream one, not a TransformStream and its pipe: each read translates one upstream event when the last
+ * one's events are used up, and only sealing and storing wait for anything else.
+ */
+export function sealedEvents(events: EventStream<ConverseStreamEvent>, translator: ResponsesStreamTranslator, hooks: SealHooks): EventStream<ResponsesEvent> {
+  const upstream: EventReader<ConverseStreamEvent> = events.getReader();
   const sealed = new Map<string, string>();
-  const handle = async (e: ResponsesEvent, controller: TransformStreamDefaultController<ResponsesEvent>) => {
+  let queue: ResponsesEvent[] = [];
+  let at = 0;
+  let finished = false;
+  /** The async step before an event goes out, when it has one (sealing, storing); undefined for the rest. */
+  const handle = (e: ResponsesEvent): Promise<void> | undefined => {
     if (e.type === "response.output_item.done" && hooks.seal) {
       const item = e.item as OutputItem;
       const blocks = item.type === "reasoning" ? translator.state.reasoning[item.id] : undefined;
       if (item.type === "reasoning" && blocks?.length) {
-        item.encrypted_content = await hooks.seal(blocks);
-        sealed.set(item.id, item.encrypted_content);
+        return hooks.seal(blocks).then((sealedText) => {
+          item.encrypted_content = sealedText;
+          sealed.set(item.id, sealedText);
+        });
       }
     } else if (e.type === "response.completed" || e.type === "response.incomplete") {
       const response = e.response as ResponseObject;
       for (const item of response.output) if (item.type === "reasoning" && sealed.has(item.id)) item.encrypted_content = sealed.get(item.id);
-      await hooks.keep(response, translator.state.reasoning);
+      return hooks.keep(response, translator.state.reasoning);
     }
-    controller.enqueue(e);
+    return undefined;
   };
-  return events.pipeThrough(
-    new TransformStream<ConverseStreamEvent, ResponsesEvent>({
-      async transform(event, controller) {
-        for (const e of translator.push(event)) await handle(e, controller);
-      },
-      async flush(controller) {
-        for (const e of translator.finish()) await handle(e, controller);
-      },
-    }),
-  );
+  const reader: EventReader<ResponsesEvent> = {
+    async read() {
+      while (at >= queue.length) {
+        if (finished) return { done: true, value: undefined };
+        const r = await upstream.read();
+        at = 0;
+        if (r.done) {
+          finished = true;
+          queue = translator.finish();
+        } else queue = translator.push(r.value);
+      }
+      const e = queue[at++]!;
+      const step = handle(e);
+      if (step) await step;
+      return { done: false, value: e };
+    },
+    cancel: (reason) => upstream.cancel(reason),
+    buffered: () => at < queue.length || upstream.buffered?.() === true,
+  };
+  return { getReader: () => reader };
 }
 
 /** The relay's view of the door: events are already translated, so push passes them on and numbers nothing. */
 export function responsesDoor(translator: ResponsesStreamTranslator, inputEstimate: number): StreamDoor<ResponsesEvent, ResponsesEvent> {
   let seq = 0;
-  const encode = (items: ResponsesEvent[]) => items.map((e) => `event: ${e.type}\ndata: ${JSON.stringify({ ...e, sequence_number: seq++ })}\n\n`).join("");
+  const encode = (items: ResponsesEvent[]) => {
+    let out = "";
+    for (const e of items) out += `event: ${e.type}\ndata: ${JSON.stringify({ ...e, sequence_number: seq++ })}\n\n`;
+    return out;
+  };
   return {
     push: (e) => [e],
     finish: () => [],
