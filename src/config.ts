@@ -140,6 +140,13 @@ export const ConfigSchema = z.object({
    * budgets when the database returns, so spend during an outage may pass a budget. Unknown keys are refused either way.
    */
   DB_OUTAGE_POLICY: z.enum(["fail-closed", "fail-open"]).default("fail-closed"),
+  /**
+   * Node and Bun: the most requests past its own that one admission may take for a caller sending many (an
+   * admission lease), so the caller's next requests are admitted in memory without a round trip. Everything leased
+   * is counted and reserved in the database, so limits and budgets hold across instances; an idle lease is given
+   * back after a second. 0: every admission is a statement.
+   */
+  ADMISSION_LEASE_MAX: int(16, 0, 1_000),
   /** Usage rows kept in memory while the database is down (Node, Bun); from this many on, requests get 503. */
   USAGE_QUEUE_MAX: int(100_000, 1),
   /** Requests served at once by one instance (streams included); past it, 503 with `retry-after`. 0: no limit. */

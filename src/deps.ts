@@ -1,3 +1,4 @@
+import type { AdmissionLeases } from "./db/admit";
 import type { Config } from "./config";
 import type { CatalogueSource } from "./models/source";
 import type { Change } from "./db/notify";
@@ -58,6 +59,11 @@ export type Deps = {
    * door's 503 `shutting_down` (gateway/in-flight.ts). Absent on Workers, whose runtime ends requests itself.
    */
   shutdown?: ShutdownSignal;
+  /**
+   * Admission leases of a long-lived instance (Node, Bun; ADMISSION_LEASE_MAX): a caller sending many requests is
+   * admitted from room taken in advance, in memory (db/admit.ts). Absent on Workers: every admission is a statement.
+   */
+  admissionLeases?: AdmissionLeases;
 };
 
 /** What belongs to one request where the runtime cannot share it across requests (Workers: the database socket). */

@@ -1,19 +1,152 @@
 import type { AdmitResult, LimitCheck, Periods } from "../policy/limits";
+import { type Demand, extraToAsk, type Lease, leaseFrom, leaseHoldsRoom, leaseMatches, noteDemand, releasePayload, takeFromLease } from "../policy/lease";
 import type { Db } from "./client";
 import { runPrepared } from "./prepared";
 
 /** Most admissions sent in one statement. */
 const MAX_BATCH = 256;
 
-type Waiter = { payload: string; enqueuedAt: number; resolve(r: AdmitResult): void; reject(e: unknown): void };
+type Waiter = {
+  checks: readonly LimitCheck[];
+  checksJson: string;
+  periods: Periods;
+  tokens: number;
+  cost: number;
+  enqueuedAt: number;
+  resolve(r: AdmitResult): void;
+  reject(e: unknown): void;
+};
 type Group = { queue: Waiter[] };
 
 /** Per database handle (the process-wide pool on Node and Bun; one per request on Workers, so nothing to merge there). */
 const groups = new WeakMap<Db, Map<string, Group>>();
 
 /**
+ * Admission leases of a long-lived instance (Node, Bun): per caller (its set of subjects), the room an admission
+ * took beyond its own request (see policy/lease.ts). Absent on Workers, whose database handle lives for one request.
+ */
+export type AdmissionLeases = {
+  /** Gives back every lease's unused room (at shutdown, before the database closes). */
+  releaseAll(): Promise<void>;
+  /** Leases held now (for tests and metrics). */
+  held(): number;
+};
+
+type Entry = { db: Db; lease: Lease | null; demand: Demand };
+
+type LeaseKeeper = AdmissionLeases & {
+  max: number;
+  now(): number;
+  /** The caller's entry, counting this admission in its demand. */
+  touch(key: string, db: Db): Entry;
+  entry(key: string): Entry | undefined;
+  /** Ends the caller's lease, giving back its unused room. */
+  release(key: string): void;
+  /**
+   * Keeps `lease` as the caller's: added to the one it has when that is for the same periods and limits, else in
+   * its place (ending it). Given back at once after releaseAll.
+   */
+  install(key: string, db: Db, lease: Lease): void;
+};
+
+/**
+ * Keeps admission leases: at most `max` requests past the asking one per lease (0: none), each lease given back
+ * after `idleMs` without use. Releases run through `waitUntil`, so a draining server finishes them.
+ */
+export function createAdmissionLeases(opts: {
+  max: number;
+  idleMs?: number;
+  now?: () => number;
+  waitUntil(p: Promise<unknown>): void;
+  onError?(err: unknown): void;
+}): AdmissionLeases {
+  const idleMs = opts.idleMs ?? 1_000;
+  const now = opts.now ?? (() => Date.now());
+  const entries = new Map<string, Entry>();
+  const releasing = new Set<Promise<void>>();
+  let sweeper: ReturnType<typeof setTimeout> | null = null;
+  let closed = false;
+
+  function giveBack(db: Db, lease: Lease): void {
+    if (!leaseHoldsRoom(lease)) return;
+    const p = runPrepared(db, "select bgw_release($1::jsonb)", [releasePayload(lease)]).then(
+      () => {},
+      (err) => opts.onError?.(err),
+    );
+    releasing.add(p);
+    void p.finally(() => releasing.delete(p));
+    opts.waitUntil(p);
+  }
+
+  function end(e: Entry): void {
+    if (e.lease) giveBack(e.db, e.lease);
+    e.lease = null;
+  }
+
+  function sweep(): void {
+    sweeper = null;
+    const t = now();
+    for (const [key, e] of entries) {
+      if (e.lease && t - e.lease.usedAt >= idleMs) end(e);
+      if (!e.lease && t - e.demand.second * 1000 >= 2_000) entries.delete(key);
+    }
+    arm();
+  }
+
+  function arm(): void {
+    if (sweeper || closed || entries.size === 0) return;
+    sweeper = setTimeout(sweep, idleMs);
+    // Node and Bun: the sweep alone does not keep the process alive.
+    (sweeper as { unref?: () => void }).unref?.();
+  }
+
+  const keeper: LeaseKeeper = {
+    max: opts.max,
+    now,
+    touch(key, db) {
+      let e = entries.get(key);
+      if (!e) entries.set(key, (e = { db, lease: null, demand: { second: 0, previous: 0, current: 0 } }));
+      noteDemand(e.demand, now());
+      arm();
+      return e;
+    },
+    entry: (key) => entries.get(key),
+    release(key) {
+      const e = entries.get(key);
+      if (e) end(e);
+    },
+    install(key, db, lease) {
+      let e = entries.get(key);
+      if (!e) entries.set(key, (e = { db, lease: null, demand: { second: 0, previous: 0, current: 0 } }));
+      if (e.lease && e.db === db && leaseMatches(e.lease, lease, lease.checks)) {
+        e.lease.requests += lease.requests;
+        e.lease.tokens += lease.tokens;
+        e.lease.cost += lease.cost;
+        e.lease.rates = lease.rates;
+        e.lease.usedAt = lease.usedAt;
+      } else {
+        end(e);
+        e.db = db;
+        e.lease = lease;
+      }
+      if (closed) end(e);
+      arm();
+    },
+    async releaseAll() {
+      closed = true;
+      for (const e of entries.values()) end(e);
+      if (sweeper) clearTimeout(sweeper);
+      sweeper = null;
+      await Promise.all([...releasing]);
+    },
+    held: () => [...entries.values()].filter((e) => e.lease !== null).length,
+  };
+  return keeper;
+}
+
+/**
  * Counts a request against every rate limit and reserves its maximum cost against every budget, in one
- * statement (the `bgw_admit` function from migration 0001): either all of them take it or none changes.
+ * statement (the `bgw_admit` function): either all of them take it or none changes.
  *
  * Requests of one caller contend for the same rows (its rate window and ledger entries), so each admission would
  * wait on the previous one's row locks. While one statement for a set of subjects is in flight, the admissions
@@ -21,6 +154,10 @@ const groups = new WeakMap<Db, Map<string, Group>>();
  * round trip, each still all-or-nothing. At low load nothing waits (the first goes at once); the locks are taken in
  * the same order as a single admission's, since the subjects are the same. A queued admission whose caller has
  * given up (past `deadlineMs`) is dropped rather than counted.
+ *
+ * With `leases`, a caller sending many requests gets room for a few more with each statement (as many as its
+ * recent rate needs over the next 50 ms, up to the keeper's max, and never more than every limit has left); its
+ * next requests are admitted from that room in memory.
  */
 export function admitRequest(
   db: Db,
@@ -29,33 +166,59 @@ export function admitRequest(
   tokens: number,
   costMicros: number,
   deadlineMs = Number.POSITIVE_INFINITY,
+  leases?: AdmissionLeases,
 ): Promise<AdmitResult> {
-  const payload = JSON.stringify({ window: periods.window, day: periods.day, month: periods.month, tokens, cost: costMicros, checks });
   const key = checks.map((c) => c.subject).join("\n");
+  const checksJson = JSON.stringify(checks);
+  const keeper = leases as LeaseKeeper | undefined;
+  if (keeper && keeper.max > 0) {
+    const e = keeper.touch(key, db);
+    if (e.lease) {
+      if (e.db === db && leaseMatches(e.lease, periods, checksJson)) {
+        const taken = takeFromLease(e.lease, tokens, costMicros, keeper.now());
+        if (taken) return Promise.resolve(taken);
+        // Too little room left for this one: it goes to the database, and what that grants past it tops the lease up.
+      } else {
+        // A new minute, day or month, or changed limits: the lease ends here.
+        keeper.release(key);
+      }
+    }
+  }
   let byKey = groups.get(db);
   if (!byKey) groups.set(db, (byKey = new Map()));
   let group = byKey.get(key);
   const start = !group;
   if (!group) byKey.set(key, (group = { queue: [] }));
-  const admitted = new Promise<AdmitResult>((resolve, reject) => group!.queue.push({ payload, enqueuedAt: Date.now(), resolve, reject }));
-  if (start) void drain(db, byKey, key, group, deadlineMs);
+  const admitted = new Promise<AdmitResult>((resolve, reject) =>
+    group!.queue.push({ checks, checksJson, periods, tokens, cost: costMicros, enqueuedAt: Date.now(), resolve, reject }),
+  );
+  if (start) void drain(db, byKey, key, group, deadlineMs, keeper);
   return admitted;
 }
 
-async function drain(db: Db, byKey: Map<string, Group>, key: string, group: Group, deadlineMs: number): Promise<void> {
+async function drain(db: Db, byKey: Map<string, Group>, key: string, group: Group, deadlineMs: number, keeper: LeaseKeeper | undefined): Promise<void> {
   try {
     while (group.queue.length > 0) {
       const now = Date.now();
       const batch: Waiter[] = [];
       while (group.queue.length > 0 && batch.length < MAX_BATCH) {
         const w = group.queue.shift()!;
-        if (now - w.enqueuedAt > deadlineMs) w.reject(new Error("admission abandoned: its deadline passed while it waited"));
+        if (now - w.enqueuedAt > deadlineMs) {
+          w.reject(new Error("admission abandoned: its deadline passed while it waited"));
+          continue;
+        }
+        // Room a lease took while this one waited (the statement before this one) admits it here.
+        const taken = keeper ? fromLease(keeper, key, db, w) : null;
+        if (taken) w.resolve(taken);
         else batch.push(w);
       }
       if (batch.length === 0) continue;
+      const entry = keeper && keeper.max > 0 ? keeper.entry(key) : undefined;
+      const extra = entry ? extraToAsk(entry.demand, keeper!.max) : 0;
       try {
-        const results = await runBatch(db, batch);
+        const results = await runBatch(db, batch, extra);
         batch.forEach((w, i) => w.resolve(results[i]!));
+        if (extra > 0) keepLease(keeper!, key, db, batch[batch.length - 1]!, results[batch.length - 1]!);
       } catch (err) {
         for (const w of batch) w.reject(err);
       }
@@ -65,12 +228,33 @@ async function drain(db: Db, byKey: Map<string, Group>, key: string, group: Grou
   }
 }
 
-async function runBatch(db: Db, batch: Waiter[]): Promise<AdmitResult[]> {
+/** What the last admission of a batch was granted past its own request becomes the caller's lease. */
+function keepLease(keeper: LeaseKeeper, key: string, db: Db, w: Waiter, result: AdmitResult): void {
+  if (!result.ok) return;
+  const granted = Number((result as { granted?: unknown }).granted ?? 1);
+  const lease = leaseFrom(w.periods, w.checks, w.checksJson, w.tokens, w.cost, granted, result.rates, keeper.now());
+  if (lease) keeper.install(key, db, lease);
+}
+
+function fromLease(keeper: LeaseKeeper, key: string, db: Db, w: Waiter): AdmitResult | null {
+  const e = keeper.entry(key);
+  if (!e?.lease || e.db !== db || !leaseMatches(e.lease, w.periods, w.checksJson)) return null;
+  return takeFromLease(e.lease, w.tokens, w.cost, keeper.now());
+}
+
+function payloadOf(w: Waiter, want: number): string {
+  const p = w.periods;
+  return `{"window":${p.window},"day":${JSON.stringify(p.day)},"month":${JSON.stringify(p.month)},"tokens":${w.tokens},"cost":${w.cost},${want > 1 ? `"want":${want},` : ""}"checks":${w.checksJson}}`;
+}
+
+/** One statement for the batch; the last admission asks for `extra` more requests (a lease) when it is past one. */
+async function runBatch(db: Db, batch: Waiter[], extra: number): Promise<AdmitResult[]> {
+  const payloads = batch.map((w, i) => payloadOf(w, i === batch.length - 1 ? 1 + extra : 1));
   if (batch.length === 1) {
-    const rows = await runPrepared<{ r: unknown }>(db, "select bgw_admit($1::jsonb) as r", [batch[0]!.payload]);
+    const rows = await runPrepared<{ r: unknown }>(db, "select bgw_admit($1::jsonb) as r", [payloads[0]!]);
     return [parse(rows[0]?.r)];
   }
-  const all = `[${batch.map((w) => w.payload).join(",")}]`;
+  const all = `[${payloads.join(",")}]`;
   const rows = await runPrepared<{ i: number | string; r: unknown }>(
     db,
     "select t.i, bgw_admit(t.p) as r from jsonb_array_elements($1::jsonb) with ordinality as t(p, i)",

@@ -17,7 +17,7 @@ import { allowedTargets, isWellFormedModelId } from "../policy/models";
 import { maxCostMicros } from "../usage/cost";
 import { modelLists } from "./identity";
 
-export type AdmitDeps = Pick<Deps, "catalogue" | "config" | "clock" | "logger">;
+export type AdmitDeps = Pick<Deps, "catalogue" | "config" | "clock" | "logger" | "admissionLeases">;
 
 /**
  * Resolves the client's `model` to a catalogue entry (or, when unlisted models are allowed, a raw Bedrock id) and
@@ -86,7 +86,7 @@ export async function admit(c: Context<AppEnv>, deps: AdmitDeps, ask: { model: C
   const cost = budgeted ? Math.max(...ask.model.targets.map((t) => maxCostMicros(ask.inputTokens, ask.maxOutputTokens, t.pricing ?? pricing!))) : 0;
   const now = deps.clock.now();
   const periods = periodsAt(now);
-  const call = admitRequest(c.get("scope").db, periods, checks, tokens, cost, deps.config.DB_QUERY_TIMEOUT_MS);
+  const call = admitRequest(c.get("scope").db, periods, checks, tokens, cost, deps.config.DB_QUERY_TIMEOUT_MS, deps.admissionLeases);
   let result: Awaited<typeof call>;
   try {
     result = await withDeadline(call, deps.config.DB_QUERY_TIMEOUT_MS);

@@ -19,6 +19,7 @@ import { createLogger, type Logger } from "../../logger";
 import { createStdoutWriter } from "./log-writer";
 import { createReasoningStore } from "../../reasoning-store";
 import { createBatchUsageWriter } from "../../usage/batch-writer";
+import { createAdmissionLeases } from "../../db/admit";
 import { insertUsageBatch } from "../../db/usage";
 import { createCredentialsProvider } from "./credentials";
 import { DatabaseInUseError, openDatabase } from "./database";
@@ -185,6 +186,11 @@ export async function bootGateway(config: Config, opts: { logger?: Logger; fetch
       ? createRemoteImageFetcher({ maxBytes: config.REMOTE_IMAGE_MAX_BYTES, timeoutMs: config.REMOTE_IMAGE_TIMEOUT_MS })
       : undefined,
     shutdown,
+    admissionLeases: createAdmissionLeases({
+      max: config.ADMISSION_LEASE_MAX,
+      waitUntil: pending.waitUntil,
+      onError: (err) => logger.warn("admission lease not given back (the database keeps it reserved until its period ends)", { error: err }),
+    }),
   };
   // The drain closes the database last: buffered spans are exported just before it.
   const closeDatabase = database.close;

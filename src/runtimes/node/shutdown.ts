@@ -59,6 +59,8 @@ export function gracefulShutdown(
         if (gw.shutdown.trigger() > 0) await within(drained, STREAM_END_GRACE_MS);
         await server.closeAll();
       }
+      // No admission comes after this point: unused leased room goes back before the database closes.
+      await gw.deps.admissionLeases?.releaseAll();
       const left = await gw.pending.drain(Math.max(1000, timeoutMs - (Date.now() - started)));
       if (left > 0) gw.logger.error("background work still pending at exit", { count: left });
       // Rows the database never took (it is down): log each, so they can be replayed (idempotent on request_id).

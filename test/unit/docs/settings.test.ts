@@ -35,7 +35,7 @@ describe("settings tables", () => {
     expect(readme).toMatch(new RegExp(`^\\| [^|]*\`${name}\``, "m"));
   });
 
-  it.each(["DB_OUTAGE_POLICY", "MAX_CONCURRENT_REQUESTS", "MAX_CONCURRENT_PER_KEY", "USAGE_QUEUE_MAX", "DB_POOL_MAX", "DB_PREPARE"])(
+  it.each(["DB_OUTAGE_POLICY", "MAX_CONCURRENT_REQUESTS", "MAX_CONCURRENT_PER_KEY", "USAGE_QUEUE_MAX", "DB_POOL_MAX", "DB_PREPARE", "ADMISSION_LEASE_MAX"])(
     "docs/deploy.md lists %s",
     (name) => {
       expect(inDeploy.has(name)).toBe(true);

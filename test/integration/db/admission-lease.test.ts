@@ -1,0 +1,215 @@
+/**
+ * Admission leases on Postgres: bgw_admit's `want` takes the most requests that fit every limit, bgw_release gives
+ * unused room back, and a lease keeper admits a busy caller's requests from leased room without passing any limit,
+ * across several instances (keepers) at once, then gives back exactly what no request used.
+ */
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AdmissionLeases, admitRequest, createAdmissionLeases } from "../../../src/db/admit";
+import type { Db } from "../../../src/db/client";
+import { rowsOf } from "../../../src/db/rows";
+import { randomId } from "../../../src/deps";
+import { type LimitCheck, periodsAt } from "../../../src/policy/limits";
+import { openTestPostgres, type TestDb } from "../../support/db";
+
+let t: TestDb;
+beforeAll(async () => void (t = await openTestPostgres({ max: 6 })));
+afterAll(() => t.close());
+
+const subjectOf = () => `key:key_${randomId(12)}`;
+
+/** The test database with a count of the statements sent through it. */
+function counting(db: Db): { db: Db; statements: () => number } {
+  let n = 0;
+  const wrapped = new Proxy(db, {
+    get(target, prop, receiver) {
+      if (prop === "execute") return (...args: unknown[]) => (n++, (target.execute as (...a: unknown[]) => unknown)(...args));
+      return Reflect.get(target, prop, receiver);
+    },
+  });
+  return { db: wrapped, statements: () => n };
+}
+
+async function windowOf(subject: string) {
+  const rows = rowsOf<{ requests: string; tokens: string }>(
+    await t.db.execute(sql`select requests::text, tokens::text from rate_windows where subject = ${subject} order by window_start desc limit 1`),
+  );
+  return rows[0] ? { requests: Number(rows[0].requests), tokens: Number(rows[0].tokens) } : null;
+}
+
+async function reservedOf(subject: string, period: string) {
+  const rows = rowsOf<{ r: string }>(
+    await t.db.execute(sql`select reserved_micros::text as r from spend_ledger where subject = ${subject} and period = ${period}`),
+  );
+  return rows[0] ? Number(rows[0].r) : null;
+}
+
+async function admitSql(p: Record<string, unknown>) {
+  const rows = rowsOf<{ r: unknown }>(await t.db.execute(sql`select bgw_admit(${JSON.stringify(p)}::jsonb) as r`));
+  const r = rows[0]!.r;
+  return (typeof r === "string" ? JSON.parse(r) : r) as Record<string, unknown>;
+}
+
+function keeper(max = 16, idleMs = 60_000): AdmissionLeases & { pending: Promise<unknown>[] } {
+  const pending: Promise<unknown>[] = [];
+  const k = createAdmissionLeases({ max, idleMs, waitUntil: (p) => void pending.push(p) });
+  return Object.assign(k, { pending });
+}
+
+describe("bgw_admit want", () => {
+  it.each([
+    // [limits, tokens, cost, want, granted, requests counted, tokens counted, reserved]
+    ["no want: one", { rpm: 100 }, 10, 0, undefined, 1, 1, 10, 0],
+    ["want within every limit", { rpm: 100, tpm: 10_000, daily: 1_000_000 }, 10, 700, 8, 8, 8, 80, 5600],
+    ["rpm leaves 5", { rpm: 5 }, 10, 0, 16, 5, 5, 50, 0],
+    ["tpm leaves room for 3", { tpm: 35 }, 10, 0, 16, 3, 3, 30, 0],
+    ["budget leaves room for 2", { daily: 1500 }, 10, 700, 16, 2, 0, 0, 1400],
+    ["zero cost and tokens: want decides", { rpm: 1_000, daily: 100 }, 0, 0, 7, 7, 7, 0, 0],
+  ] as const)("%s", async (_name, limits, tokens, cost, want, granted, requests, counted, reserved) => {
+    const subject = subjectOf();
+    const periods = periodsAt(Date.now());
+    const r = await admitSql({ window: periods.window, day: periods.day, month: periods.month, tokens, cost, want, checks: [{ subject, ...limits }] });
+    expect(r).toMatchObject({ ok: true, granted });
+    const w = await windowOf(subject);
+    if ("rpm" in limits || "tpm" in limits) expect(w).toEqual({ requests, tokens: counted });
+    if ("daily" in limits) expect(await reservedOf(subject, periods.day)).toBe(reserved);
+  });
+
+  it("refuses as before when not even one fits, whatever it wants", async () => {
+    const subject = subjectOf();
+    const periods = periodsAt(Date.now());
+    const p = { window: periods.window, day: periods.day, month: periods.month, tokens: 1, cost: 0, checks: [{ subject, rpm: 2 }] };
+    expect(await admitSql({ ...p, want: 5 })).toMatchObject({ ok: true, granted: 2 });
+    expect(await admitSql({ ...p, want: 5 })).toEqual({ ok: false, subject, limit: "rpm", max: 2, used: 2 });
+  });
+
+  it("bgw_release gives back requests, tokens and reservations, never below zero", async () => {
+    const subject = subjectOf();
+    const periods = periodsAt(Date.now());
+    const checks = [{ subject, rpm: 100, tpm: 10_000, daily: 100_000, monthly: 100_000 }];
+    await admitSql({ window: periods.window, day: periods.day, month: periods.month, tokens: 10, cost: 100, want: 10, checks });
+    const release = (requests: number, tokens: number, cost: number) =>
+      t.db.execute(
+        sql`select bgw_release(${JSON.stringify({ window: periods.window, day: periods.day, month: periods.month, requests, tokens, cost, checks })}::jsonb)`,
+      );
+    await release(4, 40, 400);
+    expect(await windowOf(subject)).toEqual({ requests: 6, tokens: 60 });
+    expect(await reservedOf(subject, periods.day)).toBe(600);
+    expect(await reservedOf(subject, periods.month)).toBe(600);
+    await release(100, 1000, 10_000);
+    expect(await windowOf(subject)).toEqual({ requests: 0, tokens: 0 });
+    expect(await reservedOf(subject, periods.day)).toBe(0);
+  });
+});
+
+describe("admission leases", () => {
+  it("admits a busy caller's sequential requests mostly from leased room, and gives back exactly what is unused", async () => {
+    const { db, statements } = counting(t.db);
+    const k = keeper(16);
+    const subject = subjectOf();
+    const periods = periodsAt(Date.now());
+    const checks: LimitCheck[] = [{ subject, rpm: 1_000_000, tpm: 100_000_000, daily: 1_000_000_000 }];
+    const n = 500;
+    for (let i = 0; i < n; i++) expect((await admitRequest(db, periods, checks, 10 + (i % 3), 700, Number.POSITIVE_INFINITY, k)).ok).toBe(true);
+    // Sequential, hundreds a second: after the first few, one statement serves up to 17 admissions.
+    expect(statements()).toBeLessThan(n / 4);
+    expect(k.held()).toBe(1);
+    await k.releaseAll();
+    expect(k.held()).toBe(0);
+    let tokens = 0;
+    for (let i = 0; i < n; i++) tokens += 10 + (i % 3);
+    expect(await windowOf(subject)).toEqual({ requests: n, tokens });
+    expect(await reservedOf(subject, periods.day)).toBe(n * 700);
+  });
+
+  it("x-ratelimit counts keep rising through leased admissions", async () => {
+    const k = keeper(16);
+    const subject = subjectOf();
+    const periods = periodsAt(Date.now());
+    const checks: LimitCheck[] = [{ subject, rpm: 1_000_000 }];
+    const seen: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const r = await admitRequest(t.db, periods, checks, 1, 0, Number.POSITIVE_INFINITY, k);
+      if (!r.ok) throw new Error("refused");
+      seen.push(r.rates[0]!.requests);
+    }
+    expect(seen).toEqual(seen.map((_, i) => i + 1));
+    await k.releaseAll();
+  });
+
+  it.each([
+    ["rpm", { rpm: 150 }, "rpm"],
+    ["daily budget", { daily: 150 * 700 }, "daily"],
+  ] as const)("three instances, 600 at once against a %s: never past the limit, and nothing left reserved", async (_name, limits, limit) => {
+    const subject = subjectOf();
+    const periods = periodsAt(Date.now());
+    const checks: LimitCheck[] = [{ subject, ...limits }];
+    const keepers = [keeper(16), keeper(16), keeper(16)];
+    // Warm each instance's demand, so its admissions ask for leases.
+    const results = [];
+    for (let wave = 0; wave < 4; wave++) {
+      results.push(
+        ...(await Promise.all(Array.from({ length: 150 }, (_, i) => admitRequest(t.db, periods, checks, 10, 700, Number.POSITIVE_INFINITY, keepers[i % 3]!)))),
+      );
+    }
+    const ok = results.filter((r) => r.ok).length;
+    expect(ok).toBeLessThanOrEqual(150);
+    // Room a lease held is given back, so a later admission can use it: nothing is lost for good.
+    for (const k of keepers) await k.releaseAll();
+    const after = await admitRequest(t.db, periods, checks, 10, 700);
+    const total = ok + (after.ok ? 1 : 0);
+    for (const r of results) if (!r.ok) expect(r.limit).toBe(limit);
+    if ("rpm" in limits) {
+      expect((await windowOf(subject))!.requests).toBe(total);
+      expect(total).toBeLessThanOrEqual(150);
+    } else {
+      expect(await reservedOf(subject, periods.day)).toBe(total * 700);
+      expect(total).toBeLessThanOrEqual(150);
+    }
+  });
+
+  it("ends a lease when the limits change or a new minute begins, giving its room back", async () => {
+    const k = keeper(16);
+    const subject = subjectOf();
+    const now = Date.now();
+    const periods = periodsAt(now);
+    const checks: LimitCheck[] = [{ subject, rpm: 10_000, daily: 10_000_000 }];
+    for (let i = 0; i < 100; i++) await admitRequest(t.db, periods, checks, 1, 100, Number.POSITIVE_INFINITY, k);
+    expect(k.held()).toBe(1);
+    // An admin lowers the limit: the next admission is the database's, under the new limit.
+    const lowered: LimitCheck[] = [{ subject, rpm: 101, daily: 10_000_000 }];
+    const r = await admitRequest(t.db, periods, lowered, 1, 100, Number.POSITIVE_INFINITY, k);
+    expect(r.ok).toBe(true);
+    await Promise.all(k.pending);
+    expect((await windowOf(subject))!.requests).toBe(101);
+    expect(await admitRequest(t.db, periods, lowered, 1, 100, Number.POSITIVE_INFINITY, k)).toMatchObject({ ok: false, limit: "rpm" });
+    // A new minute: the old lease's budget room is given back too.
+    const next = periodsAt(now + 60_000);
+    await admitRequest(t.db, next, checks, 1, 100, Number.POSITIVE_INFINITY, k);
+    await k.releaseAll();
+    expect(await reservedOf(subject, periods.day)).toBe(102 * 100);
+  });
+
+  it("gives an idle lease back on its own", async () => {
+    const k = keeper(16, 50);
+    const subject = subjectOf();
+    const periods = periodsAt(Date.now());
+    const checks: LimitCheck[] = [{ subject, rpm: 10_000 }];
+    for (let i = 0; i < 100; i++) await admitRequest(t.db, periods, checks, 1, 0, Number.POSITIVE_INFINITY, k);
+    expect(k.held()).toBe(1);
+    for (let i = 0; i < 100 && k.held() > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(k.held()).toBe(0);
+    await Promise.all(k.pending);
+    expect((await windowOf(subject))!.requests).toBe(100);
+  });
+
+  it("with max 0 takes no lease", async () => {
+    const { db, statements } = counting(t.db);
+    const k = keeper(0);
+    const checks: LimitCheck[] = [{ subject: subjectOf(), rpm: 10_000 }];
+    const periods = periodsAt(Date.now());
+    for (let i = 0; i < 50; i++) await admitRequest(db, periods, checks, 1, 0, Number.POSITIVE_INFINITY, k);
+    expect(statements()).toBe(50);
+    expect(k.held()).toBe(0);
+  });
+});
