@@ -27,6 +27,43 @@ export function silenceError(idleMs: number): GatewayError {
 
 const DONE: ReadableStreamReadResult<never> = Object.freeze({ done: true, value: undefined });
 
+/** What turns body chunks into items: the items each chunk completes, and those the end of the body leaves. */
+export type ChunkSplitter<T> = { push(chunk: Uint8Array): T[]; end(): T[] };
+
+/**
+ * A reader of items straight from a response body: each read pulls body chunks only until an item is complete. It
+ * does what `body.pipeThrough(transform).getReader()` does without a TransformStream and its pipe per stream, and a
+ * slow reader holds the body back. A body that fails rejects the read; cancelling cancels the body.
+ */
+export function readSplit<T>(body: ReadableStream<Uint8Array>, splitter: ChunkSplitter<T>): EventReader<T> & { buffered(): boolean } {
+  const raw = body.getReader();
+  let queue: T[] = [];
+  let at = 0;
+  let ended = false;
+  return {
+    async read() {
+      while (at >= queue.length) {
+        if (ended) return DONE;
+        const r = await raw.read();
+        at = 0;
+        if (r.done) {
+          ended = true;
+          queue = splitter.end();
+        } else queue = splitter.push(r.value);
+      }
+      const value = queue[at++]!;
+      // The items already handed out are not kept until the next chunk.
+      if (at === queue.length) {
+        queue = [];
+        at = 0;
+      }
+      return { done: false, value };
+    },
+    cancel: (reason) => raw.cancel(reason),
+    buffered: () => at < queue.length,
+  };
+}
+
 /**
  * Reads `inner` with a limit on how long one read may wait: the items already read (`first`) come out first, then
  * one inner item per read, each passed through `accept` (which throws to end the stream, for in-band errors). Any

@@ -7,6 +7,7 @@ import { EventStreamCodec } from "@smithy/eventstream-codec";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import { GatewayError } from "../errors";
 import type { ConverseStreamEvent } from "./converse-types";
+import { readSplit } from "./event-reader";
 
 /** ConverseStream's event members (service model `ConverseStreamOutput`). */
 export const CONVERSE_EVENT_TYPES: ReadonlySet<string> = new Set([
@@ -103,25 +104,7 @@ export type DecodedReader = {
 };
 
 export function decodeEventStream(body: ReadableStream<Uint8Array>, eventTypes: ReadonlySet<string> = CONVERSE_EVENT_TYPES): DecodedReader {
-  const raw = body.getReader();
-  const frames = createEventStreamFrames(eventTypes);
-  let queue: DecodedItem[] = [];
-  let ended = false;
-  return {
-    async read() {
-      while (queue.length === 0) {
-        if (ended) return { done: true, value: undefined };
-        const r = await raw.read();
-        if (r.done) {
-          ended = true;
-          queue = frames.end();
-        } else queue = frames.push(r.value);
-      }
-      return { done: false, value: queue.shift()! };
-    },
-    cancel: (reason) => raw.cancel(reason),
-    buffered: () => queue.length > 0,
-  };
+  return readSplit(body, createEventStreamFrames(eventTypes));
 }
 
 type Headers = Record<string, { type: string; value: unknown }>;

@@ -8,6 +8,7 @@
 import { EventStreamCodec } from "@smithy/eventstream-codec";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import { normaliseErrorType } from "../../bedrock/error-map";
+import { type ChunkSplitter, IdleLimitReader, readSplit, type TimerHandle } from "../../bedrock/event-reader";
 import { GatewayError } from "../../errors";
 import { AttemptError, classifyBedrockError } from "../../routing/classify";
 import { bedrockExceptionOf, EXCEPTION_STATUS, type BedrockExceptionName } from "./errors";
@@ -60,15 +61,16 @@ type Split = RelayFrame | { error: GatewayError };
 
 /**
  * Raw bytes → whole frames. A corrupt prelude or CRC, or bytes left over at the end, become one final
- * `{error}` item rather than an errored stream, so frames split out of the same network chunk before it still
+ * `{error}` item rather than an error, so frames split out of the same network chunk before it still
  * reach the client.
  */
-export function createFrameSplitter(): TransformStream<Uint8Array, Split> {
+export function createFrameSplits(): ChunkSplitter<Split> {
   let buffer: Uint8Array = new Uint8Array(0);
   let failed = false;
-  return new TransformStream<Uint8Array, Split>({
-    transform(chunk, controller) {
-      if (failed) return;
+  return {
+    push(chunk) {
+      if (failed) return [];
+      const out: Split[] = [];
       buffer = buffer.length === 0 ? chunk : concat(buffer, chunk);
       try {
         while (buffer.length >= 4) {
@@ -78,19 +80,31 @@ export function createFrameSplitter(): TransformStream<Uint8Array, Split> {
           // A copy: the frame outlives the network chunk it came in (the client may hold it a while).
           const bytes = buffer.slice(0, total);
           buffer = buffer.subarray(total);
-          controller.enqueue({ bytes, decoded: decode(bytes) });
+          out.push({ bytes, decoded: decode(bytes) });
         }
       } catch (err) {
         failed = true;
-        controller.enqueue({ error: err instanceof GatewayError ? err : corrupt(String(err)) });
+        buffer = new Uint8Array(0);
+        out.push({ error: err instanceof GatewayError ? err : corrupt(String(err)) });
       }
+      return out;
+    },
+    end() {
+      if (failed || buffer.length === 0) return [];
+      return [{ error: GatewayError.upstream(`Bedrock's stream ended inside a frame (${buffer.length} bytes left).`, "upstream_stream_truncated") }];
+    },
+  };
+}
+
+/** The same splitting as a TransformStream. */
+export function createFrameSplitter(): TransformStream<Uint8Array, Split> {
+  const splits = createFrameSplits();
+  return new TransformStream<Uint8Array, Split>({
+    transform(chunk, controller) {
+      for (const item of splits.push(chunk)) controller.enqueue(item);
     },
     flush(controller) {
-      if (!failed && buffer.length > 0) {
-        controller.enqueue({
-          error: GatewayError.upstream(`Bedrock's stream ended inside a frame (${buffer.length} bytes left).`, "upstream_stream_truncated"),
-        });
-      }
+      for (const item of splits.end()) controller.enqueue(item);
     },
   });
 }
@@ -132,27 +146,21 @@ export type FrameLimits = { firstByteMs: number; idleMs: number };
 
 /**
  * Reads Bedrock's stream up to its first whole frame, under the first-byte limit, and then hands out one frame per
- * pull with the idle limit between them. A first frame that is an exception is an ordinary attempt failure (nothing
+ * read with the idle limit between them. A first frame that is an exception is an ordinary attempt failure (nothing
  * has reached the client, so it may be retried); a later one ends the stream with that frame. Cancelling the
- * result cancels Bedrock's body, which aborts the request.
+ * result cancels Bedrock's body, which aborts the request. The frames are split as the body is read (no
+ * TransformStream, no ReadableStream per stream) and the idle limit is one timer per stream (bedrock/event-reader.ts).
  */
-export async function openFrames(body: ReadableStream<Uint8Array>, limits: FrameLimits): Promise<ReadableStream<RelayFrame>> {
-  const reader = body.pipeThrough(createFrameSplitter()).getReader();
-  const read = async (ms: number, what: string): Promise<ReadableStreamReadResult<Split>> => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const limit = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new GatewayError({ status: 504, type: "timeout_error", code: "upstream_timeout", message: what })), ms);
-    });
-    try {
-      return await Promise.race([reader.read(), limit]);
-    } finally {
-      clearTimeout(timer);
-    }
-  };
-
+export async function openFrames(body: ReadableStream<Uint8Array>, limits: FrameLimits): Promise<IdleLimitReader<Split, RelayFrame>> {
+  const reader = readSplit(body, createFrameSplits());
   let first: RelayFrame;
+  let timer: TimerHandle | undefined;
   try {
-    const r = await read(limits.firstByteMs, `Bedrock did not send its first event within ${limits.firstByteMs} ms.`);
+    const limit = new Promise<never>((_, reject) => {
+      const message = `Bedrock did not send its first event within ${limits.firstByteMs} ms.`;
+      timer = setTimeout(() => reject(new GatewayError({ status: 504, type: "timeout_error", code: "upstream_timeout", message })), limits.firstByteMs);
+    });
+    const r = await Promise.race([reader.read(), limit]);
     if (r.done) throw new AttemptError(GatewayError.upstream("Bedrock ended the stream before its first event.", "upstream_stream_error"), "same");
     if ("error" in r.value) throw new AttemptError(r.value.error, "same");
     first = r.value;
@@ -165,34 +173,17 @@ export async function openFrames(body: ReadableStream<Uint8Array>, limits: Frame
     if (err instanceof AttemptError) throw err;
     if (err instanceof GatewayError) throw new AttemptError(err, "same");
     throw new AttemptError(GatewayError.upstream("The Bedrock stream was cut off before its first event.", "upstream_unavailable"), "same");
+  } finally {
+    clearTimeout(timer);
   }
+  return new IdleLimitReader(reader, limits.idleMs, acceptFrame, [first]);
+}
 
-  let pending: RelayFrame | null = first;
-  return new ReadableStream<RelayFrame>(
-    {
-      async pull(controller) {
-        if (pending) {
-          controller.enqueue(pending);
-          pending = null;
-          return;
-        }
-        try {
-          const r = await read(limits.idleMs, `Bedrock sent nothing for ${limits.idleMs} ms.`);
-          if (r.done) return controller.close();
-          if ("error" in r.value) throw r.value.error;
-          if (r.value.decoded.messageType === "exception") throw new RelayedException(exceptionOf(r.value.decoded), r.value.bytes);
-          controller.enqueue(r.value);
-        } catch (err) {
-          reader.cancel(err).catch(() => {});
-          controller.error(err);
-        }
-      },
-      cancel(reason) {
-        return reader.cancel(reason);
-      },
-    },
-    { highWaterMark: 0 },
-  );
+/** A splitting error or an exception frame after the first ends the stream (Bedrock's own frame is relayed). */
+function acceptFrame(split: Split): RelayFrame {
+  if ("error" in split) throw split.error;
+  if (split.decoded.messageType === "exception") throw new RelayedException(exceptionOf(split.decoded), split.bytes);
+  return split;
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

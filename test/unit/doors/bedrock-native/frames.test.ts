@@ -2,6 +2,7 @@
 import { EventStreamCodec } from "@smithy/eventstream-codec";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import { describe, expect, it } from "vitest";
+import type { EventStream } from "../../../../src/bedrock/event-reader";
 import { createFrameSplitter, exceptionFrame, openFrames, RelayedException, type RelayFrame } from "../../../../src/doors/bedrock-native/frames";
 import { GatewayError } from "../../../../src/errors";
 import { AttemptError } from "../../../../src/routing/classify";
@@ -105,7 +106,7 @@ describe("exceptionFrame", () => {
 
 describe("openFrames", () => {
   const limits = { firstByteMs: 200, idleMs: 200 };
-  const read = async (s: ReadableStream<RelayFrame>) => {
+  const read = async (s: EventStream<RelayFrame>) => {
     const out: RelayFrame[] = [];
     const reader = s.getReader();
     for (;;) {
