@@ -120,7 +120,9 @@ export class IdleLimitReader<I, T> implements EventReader<T> {
       return DONE;
     }
     try {
-      return { done: false, value: this.accept(r.value) };
+      const value = this.accept(r.value);
+      // The inner result is handed on when the item is (no new result object per event).
+      return (value as unknown) === r.value ? (r as unknown as ReadableStreamReadResult<T>) : { done: false, value };
     } catch (err) {
       throw this.fail(err);
     }

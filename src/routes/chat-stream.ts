@@ -26,11 +26,33 @@ export type StreamPlan = {
 
 const sse = (value: unknown) => `data: ${JSON.stringify(value)}\n\n`;
 
-/** One SSE event per chunk, concatenated (no intermediate array of strings). */
-function encodeChunks(chunks: ChatCompletionChunk[]): string {
-  let out = "";
-  for (const c of chunks) out += `data: ${JSON.stringify(c)}\n\n`;
-  return out;
+/**
+ * SSE text for one stream's chunks. The envelope (id, object, created, model) is the same on every chunk the
+ * translator makes, so it is serialised once per stream and each chunk adds its choices and usage: the same text
+ * as JSON.stringify of the chunk, byte for byte (same keys, same order), at about half the cost per delta.
+ */
+export function chunkEncoder(): (chunks: ChatCompletionChunk[]) => string {
+  let envelope: { id: string; created: number; model: string; text: string } | null = null;
+  const one = (c: ChatCompletionChunk): string => {
+    if (envelope === null) {
+      envelope = {
+        id: c.id,
+        created: c.created,
+        model: c.model,
+        text: `{"id":${JSON.stringify(c.id)},"object":"chat.completion.chunk","created":${JSON.stringify(c.created)},"model":${JSON.stringify(c.model)}`,
+      };
+    }
+    const e = envelope;
+    if (c.id !== e.id || c.created !== e.created || c.model !== e.model || c.object !== "chat.completion.chunk" || c.system_fingerprint !== undefined)
+      return sse(c);
+    const usage = c.usage === undefined ? "" : `,"usage":${JSON.stringify(c.usage)}`;
+    return `data: ${e.text},"choices":${JSON.stringify(c.choices)}${usage}}\n\n`;
+  };
+  return (chunks) => {
+    let out = "";
+    for (const c of chunks) out += one(c);
+    return out;
+  };
 }
 
 export async function streamChatCompletion(c: Context<AppEnv>, deps: Deps, plan: StreamPlan): Promise<Response> {
@@ -42,7 +64,7 @@ export async function streamChatCompletion(c: Context<AppEnv>, deps: Deps, plan:
   const door: StreamDoor<ConverseStreamEvent, ChatCompletionChunk> = {
     push: (event) => translator.push(event),
     finish: () => translator.finish(),
-    encode: encodeChunks,
+    encode: chunkEncoder(),
     trailer: "data: [DONE]\n\n",
     errorEvent: (err) => sse(toOpenAIErrorBody(err)),
     hasContent,
