@@ -102,12 +102,20 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     jwt: jwt ? createJwtVerifier({ ...jwt, clock: deps.clock }) : null,
     findPolicies,
   });
-  const bodyLimited = bodyLimit({
+  const streamLimited = bodyLimit({
     maxSize: deps.config.MAX_BODY_BYTES,
     onError: () => {
       throw GatewayError.payloadTooLarge(deps.config.MAX_BODY_BYTES);
     },
   });
+  // A body with a Content-Length is judged by it here, without touching the request's body stream (on Node that
+  // would build a WHATWG Request for nothing, see runtimes/node/request-fast-path.ts); hono/body-limit counts the rest.
+  const bodyLimited: MiddlewareHandler<AppEnv> = (c, next) => {
+    const length = c.req.header("content-length");
+    if (length === undefined || c.req.header("transfer-encoding") !== undefined) return streamLimited(c, next);
+    if (Number.parseInt(length, 10) > deps.config.MAX_BODY_BYTES) throw GatewayError.payloadTooLarge(deps.config.MAX_BODY_BYTES);
+    return next();
+  };
   const concurrencyLimits = { instance: deps.config.MAX_CONCURRENT_REQUESTS, perCaller: deps.config.MAX_CONCURRENT_PER_KEY };
   const concurrency = concurrencyLimit({ limiter: createConcurrencyLimiter(concurrencyLimits), limits: concurrencyLimits, logger: deps.logger });
   // A door request's Bedrock calls are aborted by the client leaving, or by the graceful stop's drain deadline.

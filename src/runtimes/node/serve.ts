@@ -2,11 +2,13 @@ import { serve, type ServerType } from "@hono/node-server";
 import type { Server } from "node:http";
 import type { Gateway } from "./boot";
 import { acceptH2c, type H2c } from "./h2c";
+import { withNodeRequestFastPath } from "./request-fast-path";
 import { drainGate, gracefulShutdown } from "./shutdown";
 
 /** Serves the gateway on node:http (HTTP/1.1 and h2c on one port, see h2c.ts) and wires SIGTERM/SIGINT to the graceful drain. */
 export async function serveOnNode(gw: Gateway, port: number, host: string): Promise<{ server: ServerType; url: string; stop: () => Promise<void> }> {
-  const gate = drainGate(gw.app.fetch);
+  // Bodies and abort signals read from node:http directly, not through a WHATWG Request (request-fast-path.ts).
+  const gate = drainGate(withNodeRequestFastPath(gw.app.fetch));
   let h2: H2c | undefined;
   const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve({ fetch: gate.fetch, port, hostname: host }, () => resolve(s));
