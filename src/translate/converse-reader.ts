@@ -61,132 +61,129 @@ export function toReasoningContent(b: Pick<ConverseBlock, "text" | "signature" |
   return { reasoningText: b.signature !== undefined ? { text: b.text, signature: b.signature } : { text: b.text } };
 }
 
-/** Creates a reader for one stream: `read` each decoded event in order, then call `end` once. */
+/**
+ * Creates a reader for one stream: `read` each decoded event in order, then call `end` once. A class, so an open
+ * stream holds one object and its block map, not a closure and a context per helper and getter.
+ */
 export function createConverseReader(): ConverseReader {
-  const blocks = new Map<number, ConverseBlock>();
-  let seq = 0;
-  let started = false;
-  let stopped = false;
-  let stopReason: string | null = null;
-  let usage: NormalizedUsage | null = null;
-  let chars = 0;
+  return new Reader();
+}
 
-  const start = (out: ConverseStep[]) => {
-    if (started) return;
-    started = true;
+type Delta = Extract<ConverseStreamEvent, { type: "contentBlockDelta" }>["body"]["delta"];
+
+class Reader implements ConverseReader {
+  private readonly blocks = new Map<number, ConverseBlock>();
+  private seq = 0;
+  private started = false;
+  stopped = false;
+  stopReason: string | null = null;
+  usage: NormalizedUsage | null = null;
+  outputChars = 0;
+
+  get estimatedOutputTokens(): number {
+    return estimateTokens(this.outputChars);
+  }
+
+  read(event: ConverseStreamEvent): ConverseStep[] {
+    const out: ConverseStep[] = [];
+    if (this.stopped && event.type !== "metadata") return out;
+    switch (event.type) {
+      case "messageStart":
+        this.start(out);
+        break;
+      case "contentBlockStart": {
+        this.start(out);
+        const tool = event.body.start?.toolUse;
+        if (tool && !this.blocks.has(event.body.contentBlockIndex)) {
+          out.push({ type: "toolStart", block: this.block(event.body.contentBlockIndex, "tool", { toolUseId: tool.toolUseId, name: tool.name }) });
+        }
+        break;
+      }
+      case "contentBlockDelta":
+        this.start(out);
+        this.delta(event.body.contentBlockIndex, event.body.delta ?? {}, out);
+        break;
+      case "contentBlockStop":
+        this.stop(event.body.contentBlockIndex, out);
+        break;
+      case "messageStop":
+        this.start(out);
+        for (const i of [...this.blocks.keys()]) this.stop(i, out);
+        this.stopReason = typeof event.body.stopReason === "string" ? event.body.stopReason : null;
+        this.stopped = true;
+        out.push({ type: "messageStop", stopReason: this.stopReason });
+        break;
+      case "metadata":
+        if (this.usage) break;
+        this.usage = normalizeUsage(event.body.usage);
+        out.push({ type: "usage", usage: this.usage, afterStop: this.stopped });
+        break;
+      default: {
+        const _never: never = event;
+        void _never;
+      }
+    }
+    return out;
+  }
+
+  end(): void {
+    if (!this.stopped) throw GatewayError.upstream("Bedrock ended the stream early", "upstream_stream_truncated");
+  }
+
+  private start(out: ConverseStep[]): void {
+    if (this.started) return;
+    this.started = true;
     out.push({ type: "start" });
-  };
+  }
 
-  const block = (i: number, kind: ConverseBlock["kind"], tool?: { toolUseId: string; name: string }): ConverseBlock => {
+  private block(i: number, kind: ConverseBlock["kind"], tool?: { toolUseId: string; name: string }): ConverseBlock {
     const b: ConverseBlock = {
       kind,
-      seq: seq++,
+      seq: this.seq++,
       toolUseId: tool?.toolUseId ?? "",
       name: tool?.name ?? "",
       args: "",
       text: "",
     };
-    blocks.set(i, b);
+    this.blocks.set(i, b);
     return b;
-  };
+  }
 
-  const stop = (i: number, out: ConverseStep[]) => {
-    const b = blocks.get(i);
+  private stop(i: number, out: ConverseStep[]): void {
+    const b = this.blocks.get(i);
     if (!b) return;
-    blocks.delete(i);
+    this.blocks.delete(i);
     out.push(b.kind === "reasoning" ? { type: "blockStop", block: b, reasoning: toReasoningContent(b) } : { type: "blockStop", block: b });
-  };
+  }
 
-  const delta = (i: number, d: Extract<ConverseStreamEvent, { type: "contentBlockDelta" }>["body"]["delta"], out: ConverseStep[]) => {
+  private delta(i: number, d: Delta, out: ConverseStep[]): void {
     if (typeof d.text === "string" && d.text !== "") {
-      const found = blocks.get(i);
-      const b = found ?? block(i, "text");
-      chars += d.text.length;
+      const found = this.blocks.get(i);
+      const b = found ?? this.block(i, "text");
+      this.outputChars += d.text.length;
       // A text block's text is not kept: every door sends the deltas on, and a long answer would stay in memory.
       out.push({ type: "text", block: b, text: d.text, opened: !found });
     } else if (d.toolUse) {
-      const b = blocks.get(i);
+      const b = this.blocks.get(i);
       if (b?.kind !== "tool") {
         throw GatewayError.upstream(`Bedrock sent tool input for content block ${i} without starting a tool call.`, "upstream_invalid_response");
       }
       const s = d.toolUse.input;
       if (typeof s !== "string" || s === "") return; // Bedrock sometimes opens with an empty fragment.
-      chars += s.length;
+      this.outputChars += s.length;
       b.args += s;
       out.push({ type: "toolInput", block: b, input: s });
     } else if (d.reasoningContent) {
-      const found = blocks.get(i);
-      const b = found ?? block(i, "reasoning");
+      const found = this.blocks.get(i);
+      const b = found ?? this.block(i, "reasoning");
       const r = d.reasoningContent;
       if (b.kind === "reasoning") {
         if (typeof r.text === "string") b.text += r.text;
         if (r.signature) b.signature = (b.signature ?? "") + r.signature;
         if (r.redactedContent) b.redacted = (b.redacted ?? "") + r.redactedContent;
       }
-      if (typeof r.text === "string") chars += r.text.length;
+      if (typeof r.text === "string") this.outputChars += r.text.length;
       out.push({ type: "reasoning", block: b, delta: r, opened: !found });
     }
-  };
-
-  return {
-    read(event) {
-      const out: ConverseStep[] = [];
-      if (stopped && event.type !== "metadata") return out;
-      switch (event.type) {
-        case "messageStart":
-          start(out);
-          break;
-        case "contentBlockStart": {
-          start(out);
-          const tool = event.body.start?.toolUse;
-          if (tool && !blocks.has(event.body.contentBlockIndex)) {
-            out.push({ type: "toolStart", block: block(event.body.contentBlockIndex, "tool", { toolUseId: tool.toolUseId, name: tool.name }) });
-          }
-          break;
-        }
-        case "contentBlockDelta":
-          start(out);
-          delta(event.body.contentBlockIndex, event.body.delta ?? {}, out);
-          break;
-        case "contentBlockStop":
-          stop(event.body.contentBlockIndex, out);
-          break;
-        case "messageStop":
-          start(out);
-          for (const i of [...blocks.keys()]) stop(i, out);
-          stopReason = typeof event.body.stopReason === "string" ? event.body.stopReason : null;
-          stopped = true;
-          out.push({ type: "messageStop", stopReason });
-          break;
-        case "metadata":
-          if (usage) break;
-          usage = normalizeUsage(event.body.usage);
-          out.push({ type: "usage", usage, afterStop: stopped });
-          break;
-        default: {
-          const _never: never = event;
-          void _never;
-        }
-      }
-      return out;
-    },
-    end() {
-      if (!stopped) throw GatewayError.upstream("Bedrock ended the stream early", "upstream_stream_truncated");
-    },
-    get stopped() {
-      return stopped;
-    },
-    get stopReason() {
-      return stopReason;
-    },
-    get usage() {
-      return usage;
-    },
-    get outputChars() {
-      return chars;
-    },
-    get estimatedOutputTokens() {
-      return estimateTokens(chars);
-    },
-  };
+  }
 }

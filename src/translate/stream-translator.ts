@@ -5,7 +5,7 @@
  * encodes them and writes `[DONE]`.
  */
 import type { ConverseStreamEvent, ReasoningContentBlock } from "../bedrock/converse-types";
-import { type ConverseBlock, type ConverseStep, createConverseReader } from "./converse-reader";
+import { type ConverseBlock, type ConverseReader, type ConverseStep, createConverseReader } from "./converse-reader";
 import { finishReason } from "./converse-to-openai";
 import type { ChatCompletionChunk, ChatCompletionChunkDelta, FinishReason } from "./openai-types";
 import { toOpenAIUsage, type NormalizedUsage } from "./usage";
@@ -153,21 +153,31 @@ export function createStreamTranslator(meta: StreamMeta): StreamTranslator {
       reader.end();
       return [];
     },
-    state: {
-      get usage() {
-        return reader.usage;
-      },
-      get stopReason() {
-        return reader.stopReason;
-      },
-      reasoning,
-      toolCallIds,
-      get outputChars() {
-        return reader.outputChars;
-      },
-      get estimatedOutputTokens() {
-        return reader.estimatedOutputTokens;
-      },
-    },
+    state: new ReaderState(reader, reasoning, toolCallIds),
   };
+}
+
+/** The translator's state as the route reads it: the reader's fields, seen through one small object per stream. */
+class ReaderState implements StreamState {
+  constructor(
+    private readonly reader: ConverseReader,
+    readonly reasoning: ReasoningContentBlock[],
+    readonly toolCallIds: string[],
+  ) {}
+
+  get usage(): NormalizedUsage | null {
+    return this.reader.usage;
+  }
+
+  get stopReason(): string | null {
+    return this.reader.stopReason;
+  }
+
+  get outputChars(): number {
+    return this.reader.outputChars;
+  }
+
+  get estimatedOutputTokens(): number {
+    return this.reader.estimatedOutputTokens;
+  }
 }
