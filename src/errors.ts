@@ -90,6 +90,17 @@ export class GatewayError extends Error {
   }
 
   /** A graceful stop refusing a request, or ending a stream still open at its drain deadline: retry elsewhere. */
+  /** The client left before its request body was in (the row says aborted/499; nobody is there to read the answer). */
+  static bodyCutOff(cause?: unknown): GatewayError {
+    return new GatewayError({
+      status: 499,
+      type: "invalid_request_error",
+      code: "client_closed_request",
+      message: "The client closed the request before its body was read.",
+      cause,
+    });
+  }
+
   static shuttingDown(): GatewayError {
     return new GatewayError({
       status: 503,

@@ -22,6 +22,15 @@ export function toParamPath(path: readonly PropertyKey[]): string | null {
   return out || null;
 }
 
+/** The request body as text; a body the client cut off (it left while sending) is a 499, not the gateway's error. */
+export async function readBodyText(c: { req: { text(): Promise<string> } }): Promise<string> {
+  try {
+    return await c.req.text();
+  } catch (err) {
+    throw GatewayError.bodyCutOff(err);
+  }
+}
+
 /**
  * Parses, checks and validates a JSON body with zod. A wrong Content-Type, malformed JSON or nesting deeper than
  * MAX_JSON_DEPTH is a 400 before the schema runs; a schema failure names the first bad field. zod's own output
@@ -40,7 +49,7 @@ export function jsonBody<T extends ZodType>(schema: T, onRaw?: (raw: unknown, c:
     await next();
   };
   const validate: MiddlewareHandler<AppEnv, string, { in: { json: z.input<T> }; out: { json: z.output<T> } }> = async function validateJsonBody(c, next) {
-    const text = await c.req.text();
+    const text = await readBodyText(c);
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);

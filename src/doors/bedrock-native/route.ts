@@ -11,6 +11,7 @@ import { inferModelEntry } from "../../catalogue";
 import type { Deps } from "../../deps";
 import { admit, resolveModelFor } from "../../gateway/admit";
 import { requestSignal } from "../../gateway/in-flight";
+import { readBodyText } from "../../http/json-body";
 import type { CatalogueModel } from "../../models/catalogue";
 import { stripRegionPrefix } from "../../policy/models";
 import { relayedHeaders, upstreamHeaders } from "./headers";
@@ -33,7 +34,7 @@ async function handle(c: Context<AppEnv>, deps: Deps, op: BedrockOperation): Pro
   draft.model = segment.slice(0, 256);
   const name = modelIdFromPath(segment);
   draft.model = name;
-  const text = await c.req.text();
+  const text = await readBodyText(c);
   const body = parseRequestBody(op, text);
   checkPassthrough(op, body, c.req.raw.headers, deps.config.ALLOW_BEDROCK_PASSTHROUGH);
 

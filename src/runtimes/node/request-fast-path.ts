@@ -100,10 +100,12 @@ function streamOf(bytes: Promise<Buffer>): ReadableStream<Uint8Array> {
   });
 }
 
-/** The whole body of an IncomingMessage (or HTTP/2 request), in one buffer. */
+/** The whole body of an IncomingMessage (or HTTP/2 request), in one buffer; rejects when it is cut off. */
 export function readAll(incoming: IncomingMessage | Http2ServerRequest): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
     if (incoming.readableEnded) return resolve(Buffer.alloc(0));
+    // Gone before anything read it (the client left while the request waited): no event would come.
+    if (incoming.destroyed) return reject(cutOff());
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer) => {
@@ -114,15 +116,20 @@ export function readAll(incoming: IncomingMessage | Http2ServerRequest): Promise
       incoming.off("data", onData);
       incoming.off("end", onEnd);
       incoming.off("error", done);
-      incoming.off("aborted", onAborted);
+      incoming.off("aborted", onCut);
+      incoming.off("close", onCut);
       if (err) reject(err instanceof Error ? err : new TypeError(String(err)));
       else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
     };
     const onEnd = () => done();
-    const onAborted = () => done(new TypeError("terminated: the client closed the connection before its body was read"));
+    const onCut = () => done(cutOff());
     incoming.on("data", onData);
     incoming.once("end", onEnd);
     incoming.once("error", done);
-    incoming.once("aborted", onAborted);
+    incoming.once("aborted", onCut);
+    // A stream closed without 'end' (destroyed) was cut off; after 'end', done has already run.
+    incoming.once("close", onCut);
   });
 }
+
+const cutOff = () => new TypeError("terminated: the client closed the connection before its body was read");

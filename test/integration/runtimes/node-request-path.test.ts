@@ -114,6 +114,38 @@ describe("the Node request path", () => {
   });
 });
 
+describe("a client that leaves before its body is in", () => {
+  it("gets a row aborted/499, and the gateway serves the next request", async () => {
+    const since = new Date().toISOString();
+    const whole = Buffer.from(body("Half a body"));
+    await new Promise<void>((resolve) => {
+      const req = http.request(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key.key}`, "content-type": "application/json", "content-length": String(whole.length) },
+      });
+      req.on("error", () => resolve());
+      req.write(whole.subarray(0, 20));
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 300);
+    });
+    let rows: { status: string; http_status: number }[] = [];
+    for (let i = 0; i < 50 && rows.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      rows = rowsOf(
+        await bed.tdb.db.execute(
+          sql`select status, http_status from usage_events where key_id = ${key.id} and created_at >= ${since}::timestamptz and status = 'aborted' and error_code = 'client_closed_request' order by created_at desc limit 1`,
+        ),
+      );
+    }
+    expect(rows[0]).toMatchObject({ status: "aborted", http_status: 499 });
+    expect((await send([Buffer.from(body("After [sim:words=2]"))], { length: true })).status).toBe(200);
+    // The client's leaving is not the gateway's error.
+    expect(gw.logs()).not.toMatch(/"level":"error"/);
+  });
+});
+
 describe("readAll", () => {
   it("joins the pieces of a body, and answers an empty one", async () => {
     const s = new PassThrough();
@@ -126,6 +158,17 @@ describe("readAll", () => {
     const none = readAll(empty as never);
     empty.end();
     expect((await none).length).toBe(0);
+  });
+
+  it("rejects at once for a request already gone, and when the stream closes without its end", async () => {
+    const gone = new PassThrough();
+    gone.destroy();
+    await expect(readAll(gone as never)).rejects.toThrow(/closed the connection/);
+    const closed = new PassThrough();
+    const whole = readAll(closed as never);
+    closed.write(Buffer.from("ab"));
+    closed.destroy();
+    await expect(whole).rejects.toThrow(/closed the connection/);
   });
 
   it("rejects when the body is cut off", async () => {
