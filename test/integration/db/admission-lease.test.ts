@@ -10,7 +10,7 @@ import type { Db } from "../../../src/db/client";
 import { rowsOf } from "../../../src/db/rows";
 import { randomId } from "../../../src/deps";
 import { type LimitCheck, periodsAt } from "../../../src/policy/limits";
-import { openTestPostgres, type TestDb } from "../../support/db";
+import { openTestPostgres, type TestDb, testBackends } from "../../support/db";
 
 let t: TestDb;
 beforeAll(async () => void (t = await openTestPostgres({ max: 6 })));
@@ -211,5 +211,27 @@ describe("admission leases", () => {
     for (let i = 0; i < 50; i++) await admitRequest(db, periods, checks, 1, 0, Number.POSITIVE_INFINITY, k);
     expect(statements()).toBe(50);
     expect(k.held()).toBe(0);
+  });
+});
+
+describe.each(testBackends)("admission leases on $name", ({ open }) => {
+  let b: TestDb;
+  beforeAll(async () => void (b = await open()));
+  afterAll(() => b.close());
+
+  it("admits from leased room and gives back exactly what no request used", async () => {
+    const k = keeper(16);
+    const subject = subjectOf();
+    const periods = periodsAt(Date.now());
+    const checks: LimitCheck[] = [{ subject, rpm: 1_000_000, daily: 1_000_000_000 }];
+    for (let i = 0; i < 200; i++) expect((await admitRequest(b.db, periods, checks, 5, 300, Number.POSITIVE_INFINITY, k)).ok).toBe(true);
+    expect(k.held()).toBe(1);
+    await k.releaseAll();
+    const w = rowsOf<{ n: string }>(await b.db.execute(sql`select requests::text as n from rate_windows where subject = ${subject}`));
+    const r = rowsOf<{ n: string }>(
+      await b.db.execute(sql`select reserved_micros::text as n from spend_ledger where subject = ${subject} and period = ${periods.day}`),
+    );
+    expect(Number(w[0]!.n)).toBe(200);
+    expect(Number(r[0]!.n)).toBe(200 * 300);
   });
 });
