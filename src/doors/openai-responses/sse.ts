@@ -34,6 +34,8 @@ export function sealedEvents(events: EventStream<ConverseStreamEvent>, translato
   let queue: ResponsesEvent[] = [];
   let at = 0;
   let finished = false;
+  const waits = (e: ResponsesEvent) =>
+    (e.type === "response.output_item.done" && hooks.seal !== null) || e.type === "response.completed" || e.type === "response.incomplete";
   /** The async step before an event goes out, when it has one (sealing, storing); undefined for the rest. */
   const handle = (e: ResponsesEvent): Promise<void> | undefined => {
     if (e.type === "response.output_item.done" && hooks.seal) {
@@ -69,7 +71,8 @@ export function sealedEvents(events: EventStream<ConverseStreamEvent>, translato
       return { done: false, value: e };
     },
     cancel: (reason) => upstream.cancel(reason),
-    buffered: () => at < queue.length || upstream.buffered?.() === true,
+    // Only events already translated whose step does not wait: the relay then never holds text while this waits.
+    buffered: () => at < queue.length && !waits(queue[at]!),
   };
   return { getReader: () => reader };
 }
