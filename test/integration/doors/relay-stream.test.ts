@@ -140,6 +140,58 @@ describe("relayStream keep-alive", () => {
   });
 });
 
+describe("relayStream batching", () => {
+  it("sends the events already decoded as one body chunk, and never waits for more to fill one", async () => {
+    const draft = {
+      requestId: "req_batch",
+      startedAt: Date.now(),
+      ttftMs: null,
+      deferred: false,
+      settled: false,
+      usage: null,
+      estimated: false,
+      stopReason: null,
+      scope: { usageWriter: { write: () => {} } },
+    } as unknown as Parameters<typeof relayStream>[1]["draft"];
+    // Two events decoded from one network chunk, then one that is still on its way.
+    const queue = ["a", "b"];
+    let release: (() => void) | undefined;
+    const later = new Promise<void>((r) => (release = r));
+    let ended = false;
+    const reader = {
+      buffered: () => queue.length > 0,
+      async read(): Promise<ReadableStreamReadResult<string>> {
+        if (queue.length > 0) return { done: false, value: queue.shift()! };
+        if (ended) return { done: true, value: undefined };
+        await later;
+        ended = true;
+        return { done: false, value: "c" };
+      },
+      cancel: async () => {},
+    };
+    const body = relayStream(h.deps, {
+      events: { getReader: () => reader },
+      draft,
+      signal: new AbortController().signal,
+      door: {
+        push: (e: string) => [e],
+        finish: () => [],
+        encode: (items) => items.map((i) => `data: ${i}\n\n`).join(""),
+        trailer: "data: [DONE]\n\n",
+        errorEvent: () => "error\n\n",
+        hasContent: () => true,
+        beforeSettle: (d) => void (d.usage = { inputTokens: 1, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0 }),
+      },
+    });
+    const out = body.pipeThrough(new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>).getReader();
+    expect((await out.read()).value).toBe("data: a\n\ndata: b\n\n");
+    release!();
+    expect((await out.read()).value).toBe("data: c\n\n");
+    expect((await out.read()).value).toBe("data: [DONE]\n\n");
+    expect((await out.read()).done).toBe(true);
+  });
+});
+
 describe("a stream still open when a graceful stop reaches its drain deadline", () => {
   const user = (content: string) => [{ role: "user", content }];
   const SLOW = "[sim:delay=40] [sim:words=500]";
