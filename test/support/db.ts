@@ -101,3 +101,15 @@ export const testBackends = [
   { name: "postgres", open: (): Promise<TestDb> => openTestPostgres() },
   { name: "pglite", open: (): Promise<TestDb> => openTestPglite() },
 ] as const;
+
+/** `db` with a count of the statements sent through it (`execute` calls). */
+export function countingStatements(db: Db): { db: Db; statements: () => number } {
+  let n = 0;
+  const wrapped = new Proxy(db, {
+    get(target, prop, receiver) {
+      if (prop === "execute") return (...args: unknown[]) => (n++, (target.execute as (...a: unknown[]) => unknown)(...args));
+      return Reflect.get(target, prop, receiver);
+    },
+  });
+  return { db: wrapped, statements: () => n };
+}

@@ -6,11 +6,10 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AdmissionLeases, admitRequest, createAdmissionLeases } from "../../../src/db/admit";
-import type { Db } from "../../../src/db/client";
 import { rowsOf } from "../../../src/db/rows";
 import { randomId } from "../../../src/deps";
 import { type LimitCheck, periodsAt } from "../../../src/policy/limits";
-import { openTestPostgres, type TestDb, testBackends } from "../../support/db";
+import { countingStatements, openTestPostgres, type TestDb, testBackends } from "../../support/db";
 
 let t: TestDb;
 beforeAll(async () => void (t = await openTestPostgres({ max: 6 })));
@@ -18,17 +17,7 @@ afterAll(() => t.close());
 
 const subjectOf = () => `key:key_${randomId(12)}`;
 
-/** The test database with a count of the statements sent through it. */
-function counting(db: Db): { db: Db; statements: () => number } {
-  let n = 0;
-  const wrapped = new Proxy(db, {
-    get(target, prop, receiver) {
-      if (prop === "execute") return (...args: unknown[]) => (n++, (target.execute as (...a: unknown[]) => unknown)(...args));
-      return Reflect.get(target, prop, receiver);
-    },
-  });
-  return { db: wrapped, statements: () => n };
-}
+const counting = countingStatements;
 
 async function windowOf(subject: string) {
   const rows = rowsOf<{ requests: string; tokens: string }>(

@@ -5,27 +5,16 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { admitRequest } from "../../../src/db/admit";
-import type { Db } from "../../../src/db/client";
 import { rowsOf } from "../../../src/db/rows";
 import { randomId } from "../../../src/deps";
 import { type LimitCheck, periodsAt } from "../../../src/policy/limits";
-import { openTestPostgres, type TestDb } from "../../support/db";
+import { countingStatements, openTestPostgres, type TestDb } from "../../support/db";
 
 let t: TestDb;
 beforeAll(async () => void (t = await openTestPostgres({ max: 4 })));
 afterAll(() => t.close());
 
-/** The test database with a count of the statements sent through it. */
-function counting(db: Db): { db: Db; statements: () => number } {
-  let n = 0;
-  const wrapped = new Proxy(db, {
-    get(target, prop, receiver) {
-      if (prop === "execute") return (...args: unknown[]) => (n++, (target.execute as (...a: unknown[]) => unknown)(...args));
-      return Reflect.get(target, prop, receiver);
-    },
-  });
-  return { db: wrapped, statements: () => n };
-}
+const counting = countingStatements;
 
 describe("admission batching", () => {
   it.each([
