@@ -30,6 +30,8 @@ export type AdmissionLeases = {
   releaseAll(): Promise<void>;
   /** Leases held now (for tests and metrics). */
   held(): number;
+  /** Releases the database has not taken yet (bgw_release payloads), retried at each sweep and at releaseAll. */
+  unreleased(): readonly string[];
 };
 
 type Entry = { db: Db; lease: Lease | null; demand: Demand };
@@ -67,15 +69,33 @@ export function createAdmissionLeases(opts: {
   let sweeper: ReturnType<typeof setTimeout> | null = null;
   let closed = false;
 
-  function giveBack(db: Db, lease: Lease): void {
-    if (!leaseHoldsRoom(lease)) return;
-    const p = runPrepared(db, "select bgw_release($1::jsonb)", [releasePayload(lease)]).then(
+  // Releases the database did not take (it was down): retried at each sweep, and at releaseAll. A retry of one
+  // that did commit is a no-op (bgw_release is idempotent per lease id).
+  let unreleased: { db: Db; payload: string }[] = [];
+
+  function send(db: Db, payload: string, retried = false): void {
+    const p = runPrepared(db, "select bgw_release($1::jsonb)", [payload]).then(
       () => {},
-      (err) => opts.onError?.(err),
+      (err) => {
+        unreleased.push({ db, payload });
+        // Said once per release, not at every retry of an outage.
+        if (!retried) opts.onError?.(err);
+        arm();
+      },
     );
     releasing.add(p);
     void p.finally(() => releasing.delete(p));
     opts.waitUntil(p);
+  }
+
+  function giveBack(db: Db, lease: Lease): void {
+    if (leaseHoldsRoom(lease)) send(db, releasePayload(lease));
+  }
+
+  function retry(): void {
+    const again = unreleased;
+    unreleased = [];
+    for (const r of again) send(r.db, r.payload, true);
   }
 
   function end(e: Entry): void {
@@ -85,6 +105,7 @@ export function createAdmissionLeases(opts: {
 
   function sweep(): void {
     sweeper = null;
+    retry();
     const t = now();
     for (const [key, e] of entries) {
       if (e.lease && t - e.lease.usedAt >= idleMs) end(e);
@@ -94,7 +115,7 @@ export function createAdmissionLeases(opts: {
   }
 
   function arm(): void {
-    if (sweeper || closed || entries.size === 0) return;
+    if (sweeper || closed || (entries.size === 0 && unreleased.length === 0)) return;
     sweeper = setTimeout(sweep, idleMs);
     // Node and Bun: the sweep alone does not keep the process alive.
     (sweeper as { unref?: () => void }).unref?.();
@@ -134,12 +155,18 @@ export function createAdmissionLeases(opts: {
     },
     async releaseAll() {
       closed = true;
-      for (const e of entries.values()) end(e);
       if (sweeper) clearTimeout(sweeper);
       sweeper = null;
+      for (const e of entries.values()) end(e);
       await Promise.all([...releasing]);
+      // One more try for what the database refused before (a stop soon after an outage).
+      if (unreleased.length > 0) {
+        retry();
+        await Promise.all([...releasing]);
+      }
     },
     held: () => [...entries.values()].filter((e) => e.lease !== null).length,
+    unreleased: () => unreleased.map((r) => r.payload),
   };
   return keeper;
 }
@@ -232,7 +259,7 @@ async function drain(db: Db, byKey: Map<string, Group>, key: string, group: Grou
 function keepLease(keeper: LeaseKeeper, key: string, db: Db, w: Waiter, result: AdmitResult): void {
   if (!result.ok) return;
   const granted = Number((result as { granted?: unknown }).granted ?? 1);
-  const lease = leaseFrom(w.periods, w.checks, w.checksJson, w.tokens, w.cost, granted, result.rates, keeper.now());
+  const lease = leaseFrom(crypto.randomUUID(), w.periods, w.checks, w.checksJson, w.tokens, w.cost, granted, result.rates, keeper.now());
   if (lease) keeper.install(key, db, lease);
 }
 

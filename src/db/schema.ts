@@ -65,6 +65,16 @@ export const rateWindows = pgTable(
   (t) => [primaryKey({ name: "rate_windows_pk", columns: [t.subject, t.windowStart] })],
 );
 
+/** Admission lease releases already applied (bgw_release, migration 0005), so a retried one is applied once. */
+export const admissionReleases = pgTable(
+  "admission_releases",
+  {
+    id: text("id").primaryKey(),
+    releasedAt: tstz("released_at").notNull().defaultNow(),
+  },
+  (t) => [index("admission_releases_released_at_idx").on(t.releasedAt)],
+);
+
 /** Spend and open reservations per subject and UTC period (`d2026-12-02`, `m2026-12`); budgets are checked against it. */
 export const spendLedger = pgTable(
   "spend_ledger",

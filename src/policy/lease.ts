@@ -11,6 +11,8 @@ import type { AdmitResult, LimitCheck, Periods } from "./limits";
 type Rates = (AdmitResult & { ok: true })["rates"];
 
 export type Lease = {
+  /** Names its release, so a release retried after a lost answer is applied once. */
+  id: string;
   window: number;
   day: string;
   month: string;
@@ -31,7 +33,7 @@ export type Lease = {
 /** What an ended lease gives back (bgw_release's payload): its unused totals under the checks it was taken with. */
 export function releasePayload(lease: Lease): string {
   const rated = lease.rated && lease.requests + lease.tokens > 0;
-  return `{"window":${lease.window},"day":${JSON.stringify(lease.day)},"month":${JSON.stringify(lease.month)},"requests":${rated ? lease.requests : 0},"tokens":${rated ? lease.tokens : 0},"cost":${lease.budgeted ? lease.cost : 0},"checks":${lease.checks}}`;
+  return `{"id":${JSON.stringify(lease.id)},"window":${lease.window},"day":${JSON.stringify(lease.day)},"month":${JSON.stringify(lease.month)},"requests":${rated ? lease.requests : 0},"tokens":${rated ? lease.tokens : 0},"cost":${lease.budgeted ? lease.cost : 0},"checks":${lease.checks}}`;
 }
 
 /** True when the lease still holds anything to give back. */
@@ -61,6 +63,7 @@ export function takeFromLease(lease: Lease, tokens: number, cost: number, now: n
  * for the request itself), or null when it granted only that one.
  */
 export function leaseFrom(
+  id: string,
   periods: Periods,
   checks: readonly LimitCheck[],
   checksJson: string,
@@ -75,6 +78,7 @@ export function leaseFrom(
   const rated = checks.some((c) => c.rpm !== undefined || c.tpm !== undefined);
   const budgeted = checks.some((c) => c.daily !== undefined || c.monthly !== undefined);
   return {
+    id,
     window: periods.window,
     day: periods.day,
     month: periods.month,

@@ -189,7 +189,7 @@ export async function bootGateway(config: Config, opts: { logger?: Logger; fetch
     admissionLeases: createAdmissionLeases({
       max: config.ADMISSION_LEASE_MAX,
       waitUntil: pending.waitUntil,
-      onError: (err) => logger.warn("admission lease not given back (the database keeps it reserved until its period ends)", { error: err }),
+      onError: (err) => logger.warn("admission lease release failed: retried every second until the database takes it", { error: err }),
     }),
   };
   // The drain closes the database last: buffered spans are exported just before it.

@@ -61,6 +61,8 @@ export function gracefulShutdown(
       }
       // No admission comes after this point: unused leased room goes back before the database closes.
       await gw.deps.admissionLeases?.releaseAll();
+      // Room the database would not take back stays reserved until its minute, day or month ends: say which.
+      for (const release of gw.deps.admissionLeases?.unreleased() ?? []) gw.logger.error("admission lease not given back at exit", { release });
       const left = await gw.pending.drain(Math.max(1000, timeoutMs - (Date.now() - started)));
       if (left > 0) gw.logger.error("background work still pending at exit", { count: left });
       // Rows the database never took (it is down): log each, so they can be replayed (idempotent on request_id).

@@ -72,20 +72,25 @@ describe("bgw_admit want", () => {
     expect(await admitSql({ ...p, want: 5 })).toEqual({ ok: false, subject, limit: "rpm", max: 2, used: 2 });
   });
 
-  it("bgw_release gives back requests, tokens and reservations, never below zero", async () => {
+  it("bgw_release gives back requests, tokens and reservations once per lease id, never below zero", async () => {
     const subject = subjectOf();
     const periods = periodsAt(Date.now());
     const checks = [{ subject, rpm: 100, tpm: 10_000, daily: 100_000, monthly: 100_000 }];
     await admitSql({ window: periods.window, day: periods.day, month: periods.month, tokens: 10, cost: 100, want: 10, checks });
-    const release = (requests: number, tokens: number, cost: number) =>
-      t.db.execute(
-        sql`select bgw_release(${JSON.stringify({ window: periods.window, day: periods.day, month: periods.month, requests, tokens, cost, checks })}::jsonb)`,
-      );
-    await release(4, 40, 400);
+    const release = async (id: string, requests: number, tokens: number, cost: number) => {
+      const p = JSON.stringify({ id, window: periods.window, day: periods.day, month: periods.month, requests, tokens, cost, checks });
+      return rowsOf<{ r: boolean }>(await t.db.execute(sql`select bgw_release(${p}::jsonb) as r`))[0]!.r;
+    };
+    const first = `lease-${randomId(8)}`;
+    expect(await release(first, 4, 40, 400)).toBe(true);
     expect(await windowOf(subject)).toEqual({ requests: 6, tokens: 60 });
     expect(await reservedOf(subject, periods.day)).toBe(600);
     expect(await reservedOf(subject, periods.month)).toBe(600);
-    await release(100, 1000, 10_000);
+    // The same release again (retried after a lost answer) changes nothing.
+    expect(await release(first, 4, 40, 400)).toBe(false);
+    expect(await windowOf(subject)).toEqual({ requests: 6, tokens: 60 });
+    expect(await reservedOf(subject, periods.day)).toBe(600);
+    expect(await release(`lease-${randomId(8)}`, 100, 1000, 10_000)).toBe(true);
     expect(await windowOf(subject)).toEqual({ requests: 0, tokens: 0 });
     expect(await reservedOf(subject, periods.day)).toBe(0);
   });
@@ -190,6 +195,42 @@ describe("admission leases", () => {
     expect(k.held()).toBe(0);
     await Promise.all(k.pending);
     expect((await windowOf(subject))!.requests).toBe(100);
+  });
+
+  it("retries a release the database did not take until it does, and applies it once", async () => {
+    let down = false;
+    const flaky = new Proxy(t.db, {
+      get(target, prop, receiver) {
+        if (prop === "execute")
+          return (...args: unknown[]) => (down ? Promise.reject(new Error("connection lost")) : (target.execute as (...a: unknown[]) => unknown)(...args));
+        return Reflect.get(target, prop, receiver);
+      },
+    });
+    const errors: unknown[] = [];
+    const k = createAdmissionLeases({ max: 16, idleMs: 50, waitUntil: () => {}, onError: (e) => errors.push(e) });
+    const subject = subjectOf();
+    const periods = periodsAt(Date.now());
+    const checks: LimitCheck[] = [{ subject, rpm: 10_000, daily: 10_000_000 }];
+    // Until the lease holds room no request has used (it may end exactly used up).
+    let admitted = 0;
+    while (admitted < 100 || (await windowOf(subject))!.requests === admitted) {
+      await admitRequest(flaky, periods, checks, 1, 100, Number.POSITIVE_INFINITY, k);
+      admitted++;
+    }
+    expect(k.held()).toBe(1);
+    down = true;
+    for (let i = 0; i < 100 && k.unreleased().length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(k.unreleased()).toHaveLength(1);
+    // Retried at each sweep, said once.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(errors).toHaveLength(1);
+    expect((await windowOf(subject))!.requests).toBeGreaterThan(admitted);
+    down = false;
+    for (let i = 0; i < 100 && k.unreleased().length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(k.unreleased()).toHaveLength(0);
+    await k.releaseAll();
+    expect((await windowOf(subject))!.requests).toBe(admitted);
+    expect(await reservedOf(subject, periods.day)).toBe(admitted * 100);
   });
 
   it("with max 0 takes no lease", async () => {

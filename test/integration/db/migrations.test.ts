@@ -24,6 +24,7 @@ async function bookkeeping(db: Db): Promise<{ hash: string; created_at: string }
 // Tables and views (information_schema.tables lists both) after every migration.
 const ALL_TABLES = [
   "admin_sessions",
+  "admission_releases",
   "api_keys",
   "audit_log",
   "models",

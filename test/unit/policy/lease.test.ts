@@ -14,6 +14,7 @@ import { periodsAt } from "../../../src/policy/limits";
 
 const periods = periodsAt(Date.UTC(2026, 11, 4, 10, 30, 5));
 const lease = (over: Partial<Lease> = {}): Lease => ({
+  id: "lease-1",
   window: periods.window,
   day: periods.day,
   month: periods.month,
@@ -67,9 +68,9 @@ describe("leaseFrom", () => {
       { requests: 1, tokens: 10, cost: 100, rated: true, budgeted: true },
     ],
   ] as const)("%s", (_name, checks, granted, want) => {
-    const l = leaseFrom(periods, checks, JSON.stringify(checks), 10, 100, granted, rates, 7);
+    const l = leaseFrom("lease-2", periods, checks, JSON.stringify(checks), 10, 100, granted, rates, 7);
     if (want === null) expect(l).toBeNull();
-    else expect(l).toMatchObject({ ...want, window: periods.window, day: periods.day, month: periods.month, checks: JSON.stringify(checks), usedAt: 7 });
+    else expect(l).toMatchObject({ ...want, id: "lease-2", window: periods.window, day: periods.day, month: periods.month, checks: JSON.stringify(checks), usedAt: 7 });
   });
 });
 
@@ -89,7 +90,7 @@ describe("releasePayload", () => {
     ["no rate limits: no requests or tokens", lease({ rated: false }), { requests: 0, tokens: 0, cost: 300 }],
     ["no budget: no cost", lease({ budgeted: false }), { requests: 3, tokens: 30, cost: 0 }],
   ] as const)("%s", (_name, l, totals) => {
-    expect(JSON.parse(releasePayload(l))).toEqual({ window: l.window, day: l.day, month: l.month, ...totals, checks: [] });
+    expect(JSON.parse(releasePayload(l))).toEqual({ id: "lease-1", window: l.window, day: l.day, month: l.month, ...totals, checks: [] });
   });
 
   it("a lease with nothing left holds no room", () => {
