@@ -70,7 +70,16 @@ describe("leaseFrom", () => {
   ] as const)("%s", (_name, checks, granted, want) => {
     const l = leaseFrom("lease-2", periods, checks, JSON.stringify(checks), 10, 100, granted, rates, 7);
     if (want === null) expect(l).toBeNull();
-    else expect(l).toMatchObject({ ...want, id: "lease-2", window: periods.window, day: periods.day, month: periods.month, checks: JSON.stringify(checks), usedAt: 7 });
+    else
+      expect(l).toMatchObject({
+        ...want,
+        id: "lease-2",
+        window: periods.window,
+        day: periods.day,
+        month: periods.month,
+        checks: JSON.stringify(checks),
+        usedAt: 7,
+      });
   });
 });
 
