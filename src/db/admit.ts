@@ -139,12 +139,13 @@ export function createAdmissionLeases(opts: {
     install(key, db, lease) {
       let e = entries.get(key);
       if (!e) entries.set(key, (e = { db, lease: null, demand: { second: 0, previous: 0, current: 0 } }));
-      if (e.lease && e.db === db && leaseMatches(e.lease, lease, lease.checks)) {
-        e.lease.requests += lease.requests;
-        e.lease.tokens += lease.tokens;
-        e.lease.cost += lease.cost;
-        e.lease.rates = lease.rates;
-        e.lease.usedAt = lease.usedAt;
+      const held = matchingLease(e, db, lease, lease.checks);
+      if (held) {
+        held.requests += lease.requests;
+        held.tokens += lease.tokens;
+        held.cost += lease.cost;
+        held.rates = lease.rates;
+        held.usedAt = lease.usedAt;
       } else {
         end(e);
         e.db = db;
@@ -200,15 +201,14 @@ export function admitRequest(
   const keeper = leases as LeaseKeeper | undefined;
   if (keeper && keeper.max > 0) {
     const e = keeper.touch(key, db);
-    if (e.lease) {
-      if (e.db === db && leaseMatches(e.lease, periods, checksJson)) {
-        const taken = takeFromLease(e.lease, tokens, costMicros, keeper.now());
-        if (taken) return Promise.resolve(taken);
-        // Too little room left for this one: it goes to the database, and what that grants past it tops the lease up.
-      } else {
-        // A new minute, day or month, or changed limits: the lease ends here.
-        keeper.release(key);
-      }
+    const lease = matchingLease(e, db, periods, checksJson);
+    if (lease) {
+      const taken = takeFromLease(lease, tokens, costMicros, keeper.now());
+      if (taken) return Promise.resolve(taken);
+      // Too little room left for this one: it goes to the database, and what that grants past it tops the lease up.
+    } else if (e.lease) {
+      // A new minute, day or month, or changed limits: the lease ends here.
+      keeper.release(key);
     }
   }
   let byKey = groups.get(db);
@@ -264,9 +264,13 @@ function keepLease(keeper: LeaseKeeper, key: string, db: Db, w: Waiter, result: 
 }
 
 function fromLease(keeper: LeaseKeeper, key: string, db: Db, w: Waiter): AdmitResult | null {
-  const e = keeper.entry(key);
-  if (!e?.lease || e.db !== db || !leaseMatches(e.lease, w.periods, w.checksJson)) return null;
-  return takeFromLease(e.lease, w.tokens, w.cost, keeper.now());
+  const lease = matchingLease(keeper.entry(key), db, w.periods, w.checksJson);
+  return lease ? takeFromLease(lease, w.tokens, w.cost, keeper.now()) : null;
+}
+
+/** The caller's lease when it can serve an admission on `db` for these periods and limits. */
+function matchingLease(e: Entry | undefined, db: Db, periods: Pick<Periods, "window" | "day" | "month">, checksJson: string): Lease | null {
+  return e?.lease && e.db === db && leaseMatches(e.lease, periods, checksJson) ? e.lease : null;
 }
 
 function payloadOf(w: Waiter, want: number): string {
