@@ -113,3 +113,14 @@ export function countingStatements(db: Db): { db: Db; statements: () => number }
   });
   return { db: wrapped, statements: () => n };
 }
+
+/** `db` whose statements fail ("connection lost") while `down()` says so, as an unreachable database's would. */
+export function failingWhen(db: Db, down: () => boolean): Db {
+  return new Proxy(db, {
+    get(target, prop, receiver) {
+      if (prop === "execute")
+        return (...args: unknown[]) => (down() ? Promise.reject(new Error("connection lost")) : (target.execute as (...a: unknown[]) => unknown)(...args));
+      return Reflect.get(target, prop, receiver);
+    },
+  });
+}

@@ -9,7 +9,7 @@ import { type AdmissionLeases, admitRequest, createAdmissionLeases } from "../..
 import { rowsOf } from "../../../src/db/rows";
 import { randomId } from "../../../src/deps";
 import { type LimitCheck, periodsAt } from "../../../src/policy/limits";
-import { countingStatements, openTestPostgres, type TestDb, testBackends } from "../../support/db";
+import { countingStatements, failingWhen, openTestPostgres, type TestDb, testBackends } from "../../support/db";
 
 let t: TestDb;
 beforeAll(async () => void (t = await openTestPostgres({ max: 6 })));
@@ -199,13 +199,7 @@ describe("admission leases", () => {
 
   it("retries a release the database did not take until it does, and applies it once", async () => {
     let down = false;
-    const flaky = new Proxy(t.db, {
-      get(target, prop, receiver) {
-        if (prop === "execute")
-          return (...args: unknown[]) => (down ? Promise.reject(new Error("connection lost")) : (target.execute as (...a: unknown[]) => unknown)(...args));
-        return Reflect.get(target, prop, receiver);
-      },
-    });
+    const flaky = failingWhen(t.db, () => down);
     const errors: unknown[] = [];
     const k = createAdmissionLeases({ max: 16, idleMs: 50, waitUntil: () => {}, onError: (e) => errors.push(e) });
     const subject = subjectOf();

@@ -8,7 +8,7 @@ import { admitRequest } from "../../../src/db/admit";
 import { rowsOf } from "../../../src/db/rows";
 import { randomId } from "../../../src/deps";
 import { type LimitCheck, periodsAt } from "../../../src/policy/limits";
-import { countingStatements, openTestPostgres, type TestDb } from "../../support/db";
+import { countingStatements, failingWhen, openTestPostgres, type TestDb } from "../../support/db";
 
 let t: TestDb;
 beforeAll(async () => void (t = await openTestPostgres({ max: 4 })));
@@ -54,13 +54,7 @@ describe("admission batching", () => {
 
   it("fails every admission of a batch when its statement fails, and recovers for the next", async () => {
     let fail = true;
-    const flaky = new Proxy(t.db, {
-      get(target, prop, receiver) {
-        if (prop === "execute")
-          return (...args: unknown[]) => (fail ? Promise.reject(new Error("connection lost")) : (target.execute as (...a: unknown[]) => unknown)(...args));
-        return Reflect.get(target, prop, receiver);
-      },
-    });
+    const flaky = failingWhen(t.db, () => fail);
     const periods = periodsAt(Date.now());
     const checks = [{ subject: `key:key_${randomId(12)}`, rpm: 10 }];
     const settled = await Promise.allSettled(Array.from({ length: 5 }, () => admitRequest(flaky, periods, checks, 1, 0)));
