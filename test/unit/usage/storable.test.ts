@@ -40,4 +40,30 @@ describe("storableRecord", () => {
     const input = { price: { "in\u0000": 1, note: "x\ud800" }, list: ["\u0000", 2, { deep: "\udc00" }], at };
     expect(storableRecord(input)).toEqual({ price: { "in\uFFFD": 1, note: "x\uFFFD" }, list: ["\uFFFD", 2, { deep: "\uFFFD" }], at });
   });
+
+  it("returns a record with nothing to change itself, nested objects and arrays included", () => {
+    const input = { a: "plain", n: 1, price: { input: 3, note: "ok 😀" }, list: ["x", 2, { deep: "y" }], at: new Date(0) };
+    expect(storableRecord(input)).toBe(input);
+  });
+
+  it.each([
+    ["a first value", { a: "\u0000", b: "x", c: { d: 1 } }, { a: "\uFFFD", b: "x", c: { d: 1 } }],
+    ["a last value", { a: "x", b: 2, c: "\ud800" }, { a: "x", b: 2, c: "\uFFFD" }],
+    ["a nested key", { a: 1, price: { x: 1, "k\u0000": 2, z: 3 }, b: "y" }, { a: 1, price: { x: 1, "k\uFFFD": 2, z: 3 }, b: "y" }],
+    ["an array's middle element", { list: [1, "a", "\u0000", "b", 5] }, { list: [1, "a", "\uFFFD", "b", 5] }],
+    ["an over-long string", { a: 1, s: "z".repeat(600), t: true }, { a: 1, s: "z".repeat(512), t: true }],
+  ])("copies, never changes in place, a record with %s to change: same keys in the same order", (_name, input, expected) => {
+    const before = structuredClone(input);
+    const out = storableRecord(input as Record<string, unknown>);
+    expect(out).not.toBe(input);
+    expect(out).toEqual(expected);
+    expect(JSON.stringify(out)).toBe(JSON.stringify(expected));
+    expect(input).toEqual(before);
+  });
+
+  it("keeps the untouched parts of a copied record as they were", () => {
+    const price = { input: 3 };
+    const out = storableRecord({ model: "a\u0000", price });
+    expect(out.price).toBe(price);
+  });
 });
