@@ -10,7 +10,6 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env";
 import type { Deps } from "../deps";
 import { GatewayError } from "../errors";
-import { linkedSignal } from "../http/linked-signal";
 
 /** The signal a door gives its Bedrock calls (the client's alone where the middleware did not run). */
 export function requestSignal(c: Context<AppEnv>): AbortSignal {
@@ -24,12 +23,20 @@ export function inFlight(deps: Pick<Deps, "shutdown" | "logger">): MiddlewareHan
       await next();
       return;
     }
-    // The client's signal and the stop's, linked for the request's whole life (a stream's relay reads it after the
-    // handler has returned), so never disposed: the link goes with the request (see http/linked-signal.ts on why
-    // not AbortSignal.any).
-    const stop = new AbortController();
-    const cut = () => stop.abort(GatewayError.shuttingDown());
-    c.set("signal", linkedSignal(c.req.raw.signal, stop.signal).signal);
+    // One signal for the request's whole life (a stream's relay reads it after the handler has returned): the
+    // client's abort is forwarded to it, and the stop aborts it itself, so a request holds one controller and one
+    // listener, not a controller for the stop and a link of two (see http/linked-signal.ts on why not AbortSignal.any).
+    // Whichever comes first gives the reason. The listener is never removed: it goes with the request.
+    const client = c.req.raw.signal;
+    const controller = new AbortController();
+    if (client.aborted) controller.abort(client.reason);
+    else client.addEventListener("abort", () => controller.abort(client.reason), { once: true });
+    let stopped = false;
+    const cut = () => {
+      stopped = true;
+      controller.abort(GatewayError.shuttingDown());
+    };
+    c.set("signal", controller.signal);
     // Registered only while the handler runs: a stream's relay registers itself once it has taken over.
     let unregister: (() => void) | undefined;
     if (shutdown.requested) cut();
@@ -39,7 +46,7 @@ export function inFlight(deps: Pick<Deps, "shutdown" | "logger">): MiddlewareHan
     } finally {
       unregister?.();
     }
-    if (stop.signal.aborted && c.error instanceof GatewayError && c.error.code === "shutting_down") {
+    if (stopped && c.error instanceof GatewayError && c.error.code === "shutting_down") {
       deps.logger.warn("request ended", { requestId: c.get("requestId"), end: "shutdown", status: c.res.status, code: "shutting_down" });
     }
   };
