@@ -431,46 +431,66 @@ async function readError(res: Response): Promise<{ errorType: string | null; mes
   return { errorType, message };
 }
 
-type AttemptTimers = {
-  signal: AbortSignal;
-  /** Which limit passed, if one did. */
-  expired: "connect" | "first-byte" | null;
-  /** Rejects when a limit passes (never resolves). */
-  expiry: Promise<never>;
-  /** Response headers arrived: the connect limit no longer applies. */
-  connected(): void;
-  /** The first byte is in: no limit applies any more (the caller's abort still does). */
-  clear(): void;
-};
-
 /**
  * One attempt's abort signal: the caller's, plus the connect and first-byte limits. Passing a limit aborts the
  * request (and with it the response body), so Bedrock stops working on an answer nobody will read.
  */
-function attemptTimers(parent: AbortSignal | undefined, connectMs: number | null, firstByteMs: number): AttemptTimers {
-  const controller = new AbortController();
-  let rejectExpiry: (err: Error) => void = () => {};
-  const expiry = new Promise<never>((_, reject) => {
-    rejectExpiry = reject;
-  });
-  expiry.catch(() => {});
-  const state: AttemptTimers = { signal: controller.signal, expired: null, expiry, connected: () => {}, clear: () => {} };
-  forwardAbort(parent, controller);
-  const expire = (which: "connect" | "first-byte") => {
-    state.expired = which;
+class AttemptTimers {
+  readonly #controller = new AbortController();
+  /** Which limit passed, if one did. */
+  expired: "connect" | "first-byte" | null = null;
+  #connect: ReturnType<typeof setTimeout> | undefined;
+  #firstByte: ReturnType<typeof setTimeout>;
+  // The expiry promise is made only for the callers that race it (a stream's first event), not for every attempt.
+  #expiry: Promise<never> | null = null;
+  #rejectExpiry: ((err: Error) => void) | null = null;
+  #error: Error | null = null;
+
+  constructor(parent: AbortSignal | undefined, connectMs: number | null, firstByteMs: number) {
+    forwardAbort(parent, this.#controller);
+    this.#connect = connectMs === null || connectMs >= firstByteMs ? undefined : setTimeout(() => this.#expire("connect"), connectMs);
+    this.#firstByte = setTimeout(() => this.#expire("first-byte"), firstByteMs);
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** Rejects when a limit passes (never resolves). */
+  get expiry(): Promise<never> {
+    if (!this.#expiry) {
+      this.#expiry = this.#error
+        ? Promise.reject(this.#error)
+        : new Promise<never>((_, reject) => {
+            this.#rejectExpiry = reject;
+          });
+      this.#expiry.catch(() => {});
+    }
+    return this.#expiry;
+  }
+
+  /** Response headers arrived: the connect limit no longer applies. */
+  connected(): void {
+    clearTimeout(this.#connect);
+  }
+
+  /** The first byte is in: no limit applies any more (the caller's abort still does). */
+  clear(): void {
+    clearTimeout(this.#connect);
+    clearTimeout(this.#firstByte);
+  }
+
+  #expire(which: "connect" | "first-byte"): void {
+    this.expired = which;
     const err = new Error(`${which} timeout`);
-    controller.abort(err);
-    rejectExpiry(err);
-  };
-  const connect = connectMs === null || connectMs >= firstByteMs ? undefined : setTimeout(() => expire("connect"), connectMs);
-  const firstByte = setTimeout(() => expire("first-byte"), firstByteMs);
-  state.connected = () => clearTimeout(connect);
-  // Only the limits are cleared: the client's abort must still reach the body while it streams.
-  state.clear = () => {
-    clearTimeout(connect);
-    clearTimeout(firstByte);
-  };
-  return state;
+    this.#error = err;
+    this.#controller.abort(err);
+    this.#rejectExpiry?.(err);
+  }
+}
+
+function attemptTimers(parent: AbortSignal | undefined, connectMs: number | null, firstByteMs: number): AttemptTimers {
+  return new AttemptTimers(parent, connectMs, firstByteMs);
 }
 
 /**
