@@ -143,6 +143,18 @@ export function createBedrockClient(opts: BedrockClientOptions): BedrockClient {
     return c;
   }
 
+  // The URLs called, parsed once each (one per model, operation and region): only the signer reads them.
+  const urls = new Map<string, URL>();
+  function parsedUrl(url: string): URL {
+    let u = urls.get(url);
+    if (!u) {
+      if (urls.size >= 256) urls.clear();
+      u = new URL(url);
+      urls.set(url, u);
+    }
+    return u;
+  }
+
   /** The signed request as fetch's arguments. */
   async function signed(
     url: string,
@@ -153,7 +165,7 @@ export function createBedrockClient(opts: BedrockClientOptions): BedrockClient {
   ): Promise<[RequestInfo, RequestInit]> {
     if (signSync) {
       const c = await credentials();
-      const signedHeaders = signSync({ method, url: new URL(url), headers, body, credentials: c, region, service: "bedrock", datetime: amzDate(awsNow()) });
+      const signedHeaders = signSync({ method, url: parsedUrl(url), headers, body, credentials: c, region, service: "bedrock", datetime: amzDate(awsNow()) });
       return [url, { method, headers: signedHeaders, body }];
     }
     const request = await (await awsClient()).sign(url, { method, headers, body, aws: { region, datetime: amzDate(awsNow()) } });

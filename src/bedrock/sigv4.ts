@@ -55,6 +55,20 @@ export function createSigV4Signer(crypto: SyncCrypto) {
     return k;
   }
 
+  // The host, canonical URI and canonical query of each URL signed: a gateway sends to a handful of URLs (one per
+  // model, operation and region), so each is worked out once instead of once per request.
+  const targets = new Map<string, CanonicalTarget>();
+  function canonicalTarget(url: URL): CanonicalTarget {
+    const href = url.href;
+    let t = targets.get(href);
+    if (!t) {
+      if (targets.size >= 256) targets.clear();
+      t = { host: url.host, path: canonicalPath(url), query: canonicalQuery(url) };
+      targets.set(href, t);
+    }
+    return t;
+  }
+
   /** The headers to send: the given ones (lower-cased) plus x-amz-date, x-amz-security-token and authorization. */
   return function sign(input: SignInput): Record<string, string> {
     const out: Record<string, string> = {};
@@ -64,15 +78,9 @@ export function createSigV4Signer(crypto: SyncCrypto) {
     if (input.credentials.sessionToken) out["x-amz-security-token"] = input.credentials.sessionToken;
     const signable = ["host", ...Object.keys(out).filter((h) => !UNSIGNABLE.has(h))].sort();
     let canonicalHeaders = "";
-    for (const h of signable) canonicalHeaders += `${h}:${h === "host" ? input.url.host : out[h]!.replace(/\s+/g, " ")}\n`;
+    const { host, path, query } = canonicalTarget(input.url);
+    for (const h of signable) canonicalHeaders += `${h}:${h === "host" ? host : out[h]!.replace(/\s+/g, " ")}\n`;
     const signedHeaders = signable.join(";");
-    const path = rfc3986(encodeURIComponent(input.url.pathname.replace(/\/+/g, "/")).replace(/%2F/g, "/"));
-    const query = [...input.url.searchParams]
-      .filter(([k]) => k)
-      .map(([k, v]) => [rfc3986(encodeURIComponent(k)), rfc3986(encodeURIComponent(v))] as const)
-      .sort(([k1, v1], [k2, v2]) => (k1 < k2 ? -1 : k1 > k2 ? 1 : v1 < v2 ? -1 : v1 > v2 ? 1 : 0))
-      .map(([k, v]) => `${k}=${v}`)
-      .join("&");
     const bodyHash = crypto.sha256Hex(input.body ?? "");
     const canonical = `${input.method.toUpperCase()}\n${path}\n${query}\n${canonicalHeaders}\n${signedHeaders}\n${bodyHash}`;
     const date = input.datetime.slice(0, 8);
@@ -84,7 +92,33 @@ export function createSigV4Signer(crypto: SyncCrypto) {
   };
 }
 
+type CanonicalTarget = { host: string; path: string; query: string };
+
+/** The canonical URI: the path with repeated slashes merged, URI-encoded twice (non-S3 services). */
+function canonicalPath(url: URL): string {
+  return rfc3986(encodeURIComponent(url.pathname.replace(/\/+/g, "/")).replace(/%2F/g, "/"));
+}
+
+/** The canonical query string: names and values URI-encoded, sorted by name then value, empty names left out. */
+function canonicalQuery(url: URL): string {
+  return [...url.searchParams]
+    .filter(([k]) => k)
+    .map(([k, v]) => [rfc3986(encodeURIComponent(k)), rfc3986(encodeURIComponent(v))] as const)
+    .sort(([k1, v1], [k2, v2]) => (k1 < k2 ? -1 : k1 > k2 ? 1 : v1 < v2 ? -1 : v1 > v2 ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`)
+    .join("&");
+}
+
+// The last second formatted: every request within one second carries the same x-amz-date.
+let lastSecond = Number.NaN;
+let lastDate = "";
+
 /** `YYYYMMDDTHHMMSSZ` for a time in ms. */
 export function amzDate(ms: number): string {
-  return new Date(ms).toISOString().replace(/[:-]|\.\d{3}/g, "");
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastDate = new Date(second * 1000).toISOString().replace(/[:-]|\.\d{3}/g, "");
+    lastSecond = second;
+  }
+  return lastDate;
 }

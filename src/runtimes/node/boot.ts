@@ -2,6 +2,7 @@
  * Builds the gateway for long-lived servers (Node and Bun): config from the environment, the database
  * (Postgres or embedded PGlite), migrations under an advisory lock, the Bedrock client and the app.
  */
+import * as nodeCrypto from "node:crypto";
 import { createHash, createHmac } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { createApp } from "../../app";
@@ -201,9 +202,12 @@ export async function bootGateway(config: Config, opts: { logger?: Logger; fetch
   return { app: createApp(deps), deps, config, logger, database, pending, shutdown };
 }
 
+// crypto.hash (Node 20.12+, Bun): a one-shot digest without a Hash object per call.
+const oneShotHash = (nodeCrypto as { hash?: (algorithm: string, data: string, encoding: "hex") => string }).hash;
+
 /** SigV4's hashes done in place: Web Crypto would add four promise round trips (and key imports) per request. */
 const nodeSyncCrypto = {
-  sha256Hex: (data: string) => createHash("sha256").update(data).digest("hex"),
+  sha256Hex: oneShotHash ? (data: string) => oneShotHash("sha256", data, "hex") : (data: string) => createHash("sha256").update(data).digest("hex"),
   hmacSha256: (key: string | Uint8Array, data: string) => createHmac("sha256", key).update(data).digest(),
   hmacSha256Hex: (key: Uint8Array, data: string) => createHmac("sha256", key).update(data).digest("hex"),
 };

@@ -77,7 +77,24 @@ describe("createSigV4Signer", () => {
     expect(sig({})).toBe(sig({}));
   });
 
-  it("formats x-amz-date", () => {
-    expect(amzDate(Date.UTC(2026, 11, 2, 9, 15, 0, 123))).toBe(datetime);
+  it("one signer signs every URL in turn, each more than once, exactly as aws4fetch does", async () => {
+    const sign = createSigV4Signer(crypto);
+    for (const c of [...cases, ...cases.slice().reverse(), ...cases]) {
+      const credentials = { ...creds, sessionToken: c.sessionToken };
+      const input = { method: c.method, headers: c.headers, body: c.body, credentials, region: c.region, service: "bedrock", datetime };
+      const theirs = await new AwsV4Signer({ ...input, ...credentials, url: c.url }).sign();
+      expect(sign({ ...input, url: new URL(c.url) })).toEqual(Object.fromEntries(theirs.headers));
+    }
+  });
+
+  it.each([
+    [Date.UTC(2026, 11, 2, 9, 15, 0, 123), datetime],
+    [Date.UTC(2026, 11, 2, 9, 15, 0, 999), datetime],
+    [Date.UTC(2026, 11, 2, 9, 15, 1, 0), "20261202T091501Z"],
+    [Date.UTC(2026, 11, 2, 9, 15, 0, 0), datetime],
+    [Date.UTC(2027, 0, 1, 0, 0, 0, 1), "20270101T000000Z"],
+    [Date.UTC(2026, 11, 31, 23, 59, 59, 999), "20261231T235959Z"],
+  ])("formats x-amz-date of %i as %s", (ms, expected) => {
+    expect(amzDate(ms)).toBe(expected);
   });
 });
