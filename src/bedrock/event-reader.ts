@@ -27,40 +27,37 @@ export function silenceError(idleMs: number): GatewayError {
 
 const DONE: ReadableStreamReadResult<never> = Object.freeze({ done: true, value: undefined });
 
-/** What turns body chunks into items: the items each chunk completes, and those the end of the body leaves. */
-export type ChunkSplitter<T> = { push(chunk: Uint8Array): T[]; end(): T[] };
+/**
+ * What turns body chunks into items, one item at a time: `push` adds bytes, `next` takes the next whole item (or
+ * undefined until more bytes come), `ready` says whether `next` has one without more bytes, and `end` gives what
+ * the end of the body leaves (an error item for bytes left inside an item).
+ */
+export type ChunkSplitter<T> = { push(chunk: Uint8Array): void; next(): T | undefined; ready(): boolean; end(): T[] };
 
 /**
- * A reader of items straight from a response body: each read pulls body chunks only until an item is complete. It
- * does what `body.pipeThrough(transform).getReader()` does without a TransformStream and its pipe per stream, and a
- * slow reader holds the body back. A body that fails rejects the read; cancelling cancels the body.
+ * A reader of items straight from a response body: each read takes the next item from the bytes already read and
+ * pulls body chunks only when they hold no whole item. It does what `body.pipeThrough(transform).getReader()`
+ * does without a TransformStream and its pipe per stream, and a slow reader holds the body back. Items are made
+ * as they are read, so the first item of a chunk that carries many is handed on before the others are made. A body
+ * that fails rejects the read; cancelling cancels the body.
  */
 export function readSplit<T>(body: ReadableStream<Uint8Array>, splitter: ChunkSplitter<T>): EventReader<T> & { buffered(): boolean } {
   const raw = body.getReader();
-  let queue: T[] = [];
-  let at = 0;
-  let ended = false;
+  /** The end's items, once the body has ended. */
+  let tail: T[] | null = null;
   return {
     async read() {
-      while (at >= queue.length) {
-        if (ended) return DONE;
+      for (;;) {
+        if (tail !== null) return tail.length > 0 ? { done: false, value: tail.shift()! } : DONE;
+        const value = splitter.next();
+        if (value !== undefined) return { done: false, value };
         const r = await raw.read();
-        at = 0;
-        if (r.done) {
-          ended = true;
-          queue = splitter.end();
-        } else queue = splitter.push(r.value);
+        if (r.done) tail = splitter.end();
+        else splitter.push(r.value);
       }
-      const value = queue[at++]!;
-      // The items already handed out are not kept until the next chunk.
-      if (at === queue.length) {
-        queue = [];
-        at = 0;
-      }
-      return { done: false, value };
     },
     cancel: (reason) => raw.cancel(reason),
-    buffered: () => at < queue.length,
+    buffered: () => (tail !== null ? tail.length > 0 : splitter.ready()),
   };
 }
 

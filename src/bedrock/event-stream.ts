@@ -1,13 +1,14 @@
 /**
  * `application/vnd.amazon.eventstream` → ConverseStream events.
- * Frames are split on the prelude's total length and decoded (with CRC checks) by @smithy/eventstream-codec;
+ * Frames are split on the prelude's total length and decoded (with CRC checks) by @smithy/eventstream-codec, one
+ * at a time as they are read;
  * dispatch trusts the `:message-type`, `:event-type` and `:exception-type` headers, never the payload's shape.
  */
 import { EventStreamCodec } from "@smithy/eventstream-codec";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import { GatewayError } from "../errors";
 import type { ConverseStreamEvent } from "./converse-types";
-import { readSplit } from "./event-reader";
+import { type ChunkSplitter, readSplit } from "./event-reader";
 
 /** ConverseStream's event members (service model `ConverseStreamOutput`). */
 export const CONVERSE_EVENT_TYPES: ReadonlySet<string> = new Set([
@@ -30,64 +31,96 @@ const decoder = new TextDecoder();
 /** What the decoder yields: events, or one final in-band error (see below). */
 export type DecodedItem = ConverseStreamEvent | { type: "error"; error: GatewayError };
 
+const EMPTY = new Uint8Array(0);
+
 /**
- * Decodes raw response bytes into events as they arrive, frames split anywhere across chunks. An exception frame
- * or corruption becomes one final `{type:"error"}` item instead of a thrown error (and nothing is decoded after
- * it), so the events decoded from the same network chunk before the failure still reach the client.
+ * Splits raw event-stream bytes into whole frames on each prelude's total length, frames split anywhere across
+ * chunks, and turns one frame into an item only when it is asked for (`next`): a network chunk that carries many
+ * frames is decoded frame by frame as the reader takes them, so the first event of a burst is handed on before
+ * the rest of the burst is decoded. A corrupt frame (length, CRC, content) becomes one final error item instead of
+ * an error, and nothing is split after it, so the frames before it still reach the client; so do bytes left over
+ * at the end of the body (`truncated`).
  */
-export function createEventStreamFrames(eventTypes: ReadonlySet<string> = CONVERSE_EVENT_TYPES): {
-  /** The items completed by this chunk. */
-  push(chunk: Uint8Array): DecodedItem[];
-  /** At the end of the body: an error item if it ended inside a frame. */
-  end(): DecodedItem[];
-} {
-  const codec = new EventStreamCodec(toUtf8, fromUtf8);
-  let buffer: Uint8Array = new Uint8Array(0);
+export function splitEventStream<T>(opts: {
+  /** The item for one whole frame; throws a GatewayError for a frame that cannot be one. */
+  item(frame: Uint8Array): T;
+  error(err: GatewayError): T;
+  truncated(bytesLeft: number): GatewayError;
+  /** Hand each frame out as a copy, not a view of the network chunk (when the frame outlives the read). */
+  copy?: boolean;
+}): ChunkSplitter<T> {
+  let buffer: Uint8Array = EMPTY;
   let failed = false;
+  const total = () => ((buffer[0]! << 24) | (buffer[1]! << 16) | (buffer[2]! << 8) | buffer[3]!) >>> 0;
+  const bad = (n: number) => n < MIN_FRAME || n > MAX_FRAME;
   return {
     push(chunk) {
-      if (failed) return [];
-      const out: DecodedItem[] = [];
+      if (failed || chunk.length === 0) return;
       buffer = buffer.length === 0 ? chunk : concat(buffer, chunk);
+    },
+    ready() {
+      if (failed || buffer.length < 4) return false;
+      const n = total();
+      return bad(n) || buffer.length >= n;
+    },
+    next() {
+      if (failed || buffer.length < 4) return undefined;
+      const n = total();
       try {
-        while (buffer.length >= 4) {
-          const total = new DataView(buffer.buffer, buffer.byteOffset, 4).getUint32(0);
-          if (total < MIN_FRAME || total > MAX_FRAME) throw corrupt(`invalid frame length ${total}`);
-          if (buffer.length < total) break;
-          const frame = buffer.subarray(0, total);
-          buffer = buffer.subarray(total);
-          let message;
-          try {
-            message = codec.decode(frame);
-          } catch (err) {
-            throw corrupt(err instanceof Error ? err.message : "undecodable frame");
-          }
-          out.push(toEvent(message.headers, message.body, eventTypes));
-        }
+        if (bad(n)) throw corrupt(`invalid frame length ${n}`);
+        if (buffer.length < n) return undefined;
+        const frame = opts.copy ? buffer.slice(0, n) : buffer.subarray(0, n);
+        buffer = buffer.length === n ? EMPTY : buffer.subarray(n);
+        return opts.item(frame);
       } catch (err) {
         failed = true;
-        buffer = new Uint8Array(0);
-        out.push({ type: "error", error: err instanceof GatewayError ? err : corrupt(String(err)) });
+        buffer = EMPTY;
+        return opts.error(err instanceof GatewayError ? err : corrupt(String(err)));
       }
-      return out;
     },
     end() {
-      return !failed && buffer.length > 0 ? [{ type: "error", error: corrupt(`stream ended inside a frame (${buffer.length} bytes left)`) }] : [];
+      return failed || buffer.length === 0 ? [] : [opts.error(opts.truncated(buffer.length))];
     },
   };
 }
 
-/** The same decoding as a TransformStream from raw response bytes to decoded events. */
-export function createEventStreamDecoder(eventTypes: ReadonlySet<string> = CONVERSE_EVENT_TYPES): TransformStream<Uint8Array, DecodedItem> {
-  const frames = createEventStreamFrames(eventTypes);
-  return new TransformStream({
+/**
+ * Raw response bytes → ConverseStream (or InvokeModel stream) events, CRC-checked. An exception frame or
+ * corruption becomes one final `{type:"error"}` item (see splitEventStream).
+ */
+export function createEventStreamFrames(eventTypes: ReadonlySet<string> = CONVERSE_EVENT_TYPES): ChunkSplitter<DecodedItem> {
+  const codec = new EventStreamCodec(toUtf8, fromUtf8);
+  return splitEventStream<DecodedItem>({
+    item(frame) {
+      let message: ReturnType<typeof codec.decode>;
+      try {
+        message = codec.decode(frame);
+      } catch (err) {
+        throw corrupt(err instanceof Error ? err.message : "undecodable frame");
+      }
+      return toEvent(message.headers, message.body, eventTypes);
+    },
+    error: (error) => ({ type: "error", error }),
+    truncated: (left) => corrupt(`stream ended inside a frame (${left} bytes left)`),
+  });
+}
+
+/** A splitter's items as a TransformStream from raw bytes. */
+export function splitterStream<T>(splitter: ChunkSplitter<T>): TransformStream<Uint8Array, T> {
+  return new TransformStream<Uint8Array, T>({
     transform(chunk, controller) {
-      for (const item of frames.push(chunk)) controller.enqueue(item);
+      splitter.push(chunk);
+      for (let item = splitter.next(); item !== undefined; item = splitter.next()) controller.enqueue(item);
     },
     flush(controller) {
-      for (const item of frames.end()) controller.enqueue(item);
+      for (const item of splitter.end()) controller.enqueue(item);
     },
   });
+}
+
+/** The same decoding as a TransformStream from raw response bytes to decoded events. */
+export function createEventStreamDecoder(eventTypes: ReadonlySet<string> = CONVERSE_EVENT_TYPES): TransformStream<Uint8Array, DecodedItem> {
+  return splitterStream(createEventStreamFrames(eventTypes));
 }
 
 /**

@@ -59,6 +59,12 @@ const CLIENT_GONE: UsageOutcome = { status: "aborted", httpStatus: 499, errorCod
 const SHUTDOWN: UsageOutcome = { status: "error", httpStatus: 503, errorCode: "shutting_down" };
 /** Codes of a stream that stopped being a stream (as opposed to Bedrock reporting an error in it). */
 const CUT_CODES = new Set(["upstream_stream_truncated", "upstream_malformed_stream", "upstream_stream_error"]);
+/**
+ * Output (characters or bytes) past which a burst of decoded events is sent before the rest of the burst is read:
+ * a backlog (a network chunk of hundreds of events) then leaves in pieces of about 40 deltas, so the client's next
+ * tokens wait for at most that much translation, while a steady stream still costs one write per network chunk.
+ */
+const FLUSH_AT = 8192;
 
 /** Builds the client-facing body; the draft is deferred to it (the usage middleware no longer settles it). */
 export function relayStream<E, O>(deps: Pick<Deps, "clock" | "logger" | "shutdown">, plan: RelayPlan<E, O>): ReadableStream<Uint8Array> {
@@ -83,10 +89,13 @@ export function relayStream<E, O>(deps: Pick<Deps, "clock" | "logger" | "shutdow
     else deps.logger.info("stream ended", fields);
   };
 
-  const emit = (items: O[]) => {
-    if (items.length === 0) return;
-    if (draft.ttftMs === null && items.some(door.hasContent)) draft.ttftMs = Math.max(0, deps.clock.now() - draft.startedAt);
+  /** Adds the items' text; true when they hold the stream's first content (which is then sent without waiting). */
+  const emit = (items: O[]): boolean => {
+    if (items.length === 0) return false;
     out.add(door.encode(items));
+    if (draft.ttftMs !== null || !items.some(door.hasContent)) return false;
+    draft.ttftMs = Math.max(0, deps.clock.now() - draft.startedAt);
+    return true;
   };
 
   const fail = (controller: ReadableStreamDefaultController<Uint8Array>, err: unknown, fromUpstream: boolean) => {
@@ -137,6 +146,7 @@ export function relayStream<E, O>(deps: Pick<Deps, "clock" | "logger" | "shutdow
         // Keep reading until there is something to send: a pull that enqueues nothing is not called again.
         for (;;) {
           let r: ReadableStreamReadResult<E>;
+          let first = false;
           keepAlive?.waiting();
           try {
             r = await reader.read();
@@ -155,12 +165,12 @@ export function relayStream<E, O>(deps: Pick<Deps, "clock" | "logger" | "shutdow
               end("done", { status: "ok", httpStatus: 200, errorCode: null });
               return;
             }
-            emit(door.push(r.value));
+            first = emit(door.push(r.value));
           } catch (err) {
             // finish() reports an early end of the upstream; push() a shape the door cannot translate.
             return fail(controller, err, r.done || (err instanceof GatewayError && err.status >= 500));
           }
-          if (!out.empty && reader.buffered?.() !== true) return out.flush(controller);
+          if (!out.empty && (first || out.size >= FLUSH_AT || reader.buffered?.() !== true)) return out.flush(controller);
         }
       },
       cancel(reason) {
@@ -178,16 +188,23 @@ class Output {
   private text = "";
   private bytes: Uint8Array[] = [];
 
+  private byteCount = 0;
+
   get empty(): boolean {
     return this.text === "" && this.bytes.length === 0;
+  }
+
+  /** How much is waiting: characters of text plus bytes. */
+  get size(): number {
+    return this.text.length + this.byteCount;
   }
 
   add(out: string | Uint8Array): void {
     if (typeof out === "string") this.text += out;
     else if (out.length > 0) {
-      if (this.text !== "") this.bytes.push(encoder.encode(this.text));
+      if (this.text !== "") this.pushBytes(encoder.encode(this.text));
       this.text = "";
-      this.bytes.push(out);
+      this.pushBytes(out);
     }
   }
 
@@ -202,6 +219,12 @@ class Output {
   clear(): void {
     this.text = "";
     if (this.bytes.length > 0) this.bytes = [];
+    this.byteCount = 0;
+  }
+
+  private pushBytes(b: Uint8Array): void {
+    this.bytes.push(b);
+    this.byteCount += b.length;
   }
 }
 

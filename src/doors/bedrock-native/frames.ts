@@ -9,6 +9,7 @@ import { EventStreamCodec } from "@smithy/eventstream-codec";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import { normaliseErrorType } from "../../bedrock/error-map";
 import { type ChunkSplitter, IdleLimitReader, readSplit, type TimerHandle } from "../../bedrock/event-reader";
+import { splitEventStream, splitterStream } from "../../bedrock/event-stream";
 import { GatewayError } from "../../errors";
 import { AttemptError, classifyBedrockError } from "../../routing/classify";
 import { bedrockExceptionOf, EXCEPTION_STATUS, type BedrockExceptionName } from "./errors";
@@ -26,8 +27,6 @@ export class RelayedException extends GatewayError {
   }
 }
 
-const MIN_FRAME = 16;
-const MAX_FRAME = 16 * 1024 * 1024;
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 const utf8 = new TextDecoder();
 
@@ -60,53 +59,23 @@ function decode(frame: Uint8Array): DecodedFrame {
 type Split = RelayFrame | { error: GatewayError };
 
 /**
- * Raw bytes → whole frames. A corrupt prelude or CRC, or bytes left over at the end, become one final
- * `{error}` item rather than an error, so frames split out of the same network chunk before it still
- * reach the client.
+ * Raw bytes → whole frames, each decoded as it is read (bedrock/event-stream.ts splits them). A corrupt prelude or
+ * CRC, or bytes left over at the end, become one final `{error}` item rather than an error, so frames split out of
+ * the same network chunk before it still reach the client.
  */
 export function createFrameSplits(): ChunkSplitter<Split> {
-  let buffer: Uint8Array = new Uint8Array(0);
-  let failed = false;
-  return {
-    push(chunk) {
-      if (failed) return [];
-      const out: Split[] = [];
-      buffer = buffer.length === 0 ? chunk : concat(buffer, chunk);
-      try {
-        while (buffer.length >= 4) {
-          const total = new DataView(buffer.buffer, buffer.byteOffset, 4).getUint32(0);
-          if (total < MIN_FRAME || total > MAX_FRAME) throw corrupt(`invalid frame length ${total}`);
-          if (buffer.length < total) break;
-          // A copy: the frame outlives the network chunk it came in (the client may hold it a while).
-          const bytes = buffer.slice(0, total);
-          buffer = buffer.subarray(total);
-          out.push({ bytes, decoded: decode(bytes) });
-        }
-      } catch (err) {
-        failed = true;
-        buffer = new Uint8Array(0);
-        out.push({ error: err instanceof GatewayError ? err : corrupt(String(err)) });
-      }
-      return out;
-    },
-    end() {
-      if (failed || buffer.length === 0) return [];
-      return [{ error: GatewayError.upstream(`Bedrock's stream ended inside a frame (${buffer.length} bytes left).`, "upstream_stream_truncated") }];
-    },
-  };
+  return splitEventStream<Split>({
+    item: (bytes) => ({ bytes, decoded: decode(bytes) }),
+    error: (error) => ({ error }),
+    truncated: (left) => GatewayError.upstream(`Bedrock's stream ended inside a frame (${left} bytes left).`, "upstream_stream_truncated"),
+    // A copy: the frame outlives the network chunk it came in (the client may hold it a while).
+    copy: true,
+  });
 }
 
 /** The same splitting as a TransformStream. */
 export function createFrameSplitter(): TransformStream<Uint8Array, Split> {
-  const splits = createFrameSplits();
-  return new TransformStream<Uint8Array, Split>({
-    transform(chunk, controller) {
-      for (const item of splits.push(chunk)) controller.enqueue(item);
-    },
-    flush(controller) {
-      for (const item of splits.end()) controller.enqueue(item);
-    },
-  });
+  return splitterStream(createFrameSplits());
 }
 
 /** The gateway error for an exception frame Bedrock sent. */
@@ -184,11 +153,4 @@ function acceptFrame(split: Split): RelayFrame {
   if ("error" in split) throw split.error;
   if (split.decoded.messageType === "exception") throw new RelayedException(exceptionOf(split.decoded), split.bytes);
   return split;
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
 }

@@ -141,7 +141,11 @@ describe("relayStream keep-alive", () => {
 });
 
 describe("relayStream batching", () => {
-  it("sends the events already decoded as one body chunk, and never waits for more to fill one", async () => {
+  /**
+   * A relay over a reader that has `decoded` events waiting (one network chunk), then, once `release` is called, one
+   * more event `c` that was still on its way. Events named `r…` carry no content (like a role chunk).
+   */
+  function relayOf(decoded: string[]) {
     const draft = {
       requestId: "req_batch",
       startedAt: Date.now(),
@@ -153,8 +157,7 @@ describe("relayStream batching", () => {
       stopReason: null,
       scope: { usageWriter: { write: () => {} } },
     } as unknown as Parameters<typeof relayStream>[1]["draft"];
-    // Two events decoded from one network chunk, then one that is still on its way.
-    const queue = ["a", "b"];
+    const queue = [...decoded];
     let release: (() => void) | undefined;
     const later = new Promise<void>((r) => (release = r));
     let ended = false;
@@ -179,16 +182,49 @@ describe("relayStream batching", () => {
         encode: (items) => items.map((i) => `data: ${i}\n\n`).join(""),
         trailer: "data: [DONE]\n\n",
         errorEvent: () => "error\n\n",
-        hasContent: () => true,
+        hasContent: (e: string) => !e.startsWith("r"),
         beforeSettle: (d) => void (d.usage = { inputTokens: 1, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0 }),
       },
     });
     const out = body.pipeThrough(new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>).getReader();
-    expect((await out.read()).value).toBe("data: a\n\ndata: b\n\n");
-    release!();
+    return { out, release: () => release!(), draft, queue };
+  }
+
+  it("sends the events already decoded as one body chunk, and never waits for more to fill one", async () => {
+    const { out, release } = relayOf(["ra", "rb"]);
+    expect((await out.read()).value).toBe("data: ra\n\ndata: rb\n\n");
+    release();
     expect((await out.read()).value).toBe("data: c\n\n");
     expect((await out.read()).value).toBe("data: [DONE]\n\n");
     expect((await out.read()).done).toBe(true);
+  });
+
+  it("sends the first content at once, before the rest of its network chunk is read", async () => {
+    const { out, release, draft, queue } = relayOf(["role", "a", "b", "d"]);
+    expect((await out.read()).value).toBe("data: role\n\ndata: a\n\n");
+    expect(draft.ttftMs).not.toBeNull();
+    // The events after it were not read for that first chunk.
+    expect(queue).toEqual(["b", "d"]);
+    expect((await out.read()).value).toBe("data: b\n\ndata: d\n\n");
+    release();
+    expect((await out.read()).value).toBe("data: c\n\n");
+  });
+
+  it("sends a backlog of decoded events in pieces of about 8 KiB, not as one chunk at its end", async () => {
+    const events = Array.from({ length: 400 }, (_, i) => `${i}`.padStart(4, "0") + "x".repeat(90));
+    const { out, release } = relayOf(events);
+    release();
+    const chunks: string[] = [];
+    for (;;) {
+      const r = await out.read();
+      if (r.done) break;
+      chunks.push(r.value);
+    }
+    const text = chunks.join("");
+    expect(text).toBe(`${[...events, "c"].map((e) => `data: ${e}\n\n`).join("")}data: [DONE]\n\n`);
+    // 400 events of 102 characters: the first content alone, then pieces of 81 events (the first past 8,192
+    // characters), the 75 left when the chunk is used up, then `c` and the trailer.
+    expect(chunks.map((c) => c.length)).toEqual([102, 8262, 8262, 8262, 8262, 7650, 9, 14]);
   });
 });
 

@@ -96,7 +96,21 @@ describe("IdleLimitReader", () => {
 
 describe("readSplit", () => {
   /** Splits bytes into one item per byte; the end adds -1 when asked. */
-  const splitter = (endItem: boolean): ChunkSplitter<number> => ({ push: (c) => [...c], end: () => (endItem ? [-1] : []) });
+  const splitter = (endItem: boolean, made: number[] = []): ChunkSplitter<number> => {
+    let bytes: number[] = [];
+    return {
+      push: (c) => {
+        bytes = [...bytes, ...c];
+      },
+      next: () => {
+        const b = bytes.shift();
+        if (b !== undefined) made.push(b);
+        return b;
+      },
+      ready: () => bytes.length > 0,
+      end: () => (endItem ? [-1] : []),
+    };
+  };
   const body = (chunks: number[][]) =>
     new ReadableStream<Uint8Array>({
       start(c) {
@@ -113,5 +127,16 @@ describe("readSplit", () => {
     expect((await r.read()).value).toBe(2);
     expect(r.buffered()).toBe(false);
     expect(await drain(r)).toEqual([3, -1]);
+  });
+
+  it("makes each item only when it is read, not when its chunk arrives", async () => {
+    const made: number[] = [];
+    const r = readSplit(body([[1, 2, 3]]), splitter(false, made));
+    expect((await r.read()).value).toBe(1);
+    expect(made).toEqual([1]);
+    expect(r.buffered()).toBe(true);
+    expect(await drain(r)).toEqual([2, 3]);
+    expect(made).toEqual([1, 2, 3]);
+    expect(r.buffered()).toBe(false);
   });
 });
