@@ -78,8 +78,11 @@ export function createApp(deps: Deps): Hono<AppEnv> {
 
   // Request-path database calls are bounded: an unreachable or stalled database answers 503 within DB_QUERY_TIMEOUT_MS.
   const dbDeadline = deps.config.DB_QUERY_TIMEOUT_MS;
+  // A key in use is read again in the background from half its ttl on, so its requests never wait on the lookup.
   const findKey = cachedKeyLookup((hash: string, env: unknown) => withDeadline(findPrincipalByHash(scopeOf(env, deps).db, hash), dbDeadline), {
     ttlMs: deps.config.KEY_CACHE_TTL_MS,
+    refreshAfterMs: Math.floor(deps.config.KEY_CACHE_TTL_MS / 2),
+    keepAlive: (work, env) => scopeOf(env, deps).waitUntil(work),
     clock: deps.clock,
   });
   const findPolicies = cachedPolicyLookup((user, team, env) => withDeadline(findPoliciesInDb(scopeOf(env, deps).db, user, team), dbDeadline), {

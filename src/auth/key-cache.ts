@@ -16,6 +16,14 @@ export type KeyCacheOptions = {
   clock: Clock;
   maxEntries?: number;
   maxMisses?: number;
+  /**
+   * A found key looked up when its entry is at least this old (and not yet `ttlMs`) is answered from the cache and
+   * read again in the background, so a busy key never waits on the database when its entry would have expired.
+   * 0 or absent: entries are only read again once expired.
+   */
+  refreshAfterMs?: number;
+  /** Keeps a background read alive past the request that started it (the runtime's waitUntil). */
+  keepAlive?: (work: Promise<unknown>, ...rest: unknown[]) => void;
 };
 
 /**
@@ -36,13 +44,10 @@ export function cachedKeyLookup<R, A extends unknown[]>(find: (hash: string, ...
   let clearedAt = 0;
   const forgottenAt = new Map<string, number>();
 
-  const lookup = (hash: string, ...rest: A): Promise<R | null> => {
-    const now = opts.clock.now();
-    const hit = found.get(hash, now, ttl);
-    if (hit !== undefined) return Promise.resolve(hit);
-    if (missing.get(hash, now, missTtl) !== undefined) return Promise.resolve(null);
-    const pending = inFlight.get(hash);
-    if (pending) return pending;
+  const refreshAfter = opts.refreshAfterMs !== undefined && opts.refreshAfterMs > 0 && opts.refreshAfterMs < ttl ? opts.refreshAfterMs : 0;
+
+  /** One query for `hash`, shared by whoever asks meanwhile; its answer replaces the entry unless it was forgotten. */
+  const read = (hash: string, rest: A): Promise<R | null> => {
     const startedAt = generation;
     const query: Promise<R | null> = find(hash, ...rest).then(
       (record) => {
@@ -50,7 +55,10 @@ export function cachedKeyLookup<R, A extends unknown[]>(find: (hash: string, ...
         if (clearedAt > startedAt || (forgottenAt.get(hash) ?? -1) > startedAt) return record;
         const at = opts.clock.now();
         if (record !== null && ttl > 0) found.set(hash, record, at, ttl);
-        else if (record === null && missTtl > 0) missing.set(hash, true, at, missTtl);
+        else {
+          found.delete(hash);
+          if (record === null && missTtl > 0) missing.set(hash, true, at, missTtl);
+        }
         return record;
       },
       (err: unknown) => {
@@ -60,6 +68,21 @@ export function cachedKeyLookup<R, A extends unknown[]>(find: (hash: string, ...
     );
     inFlight.set(hash, query);
     return query;
+  };
+
+  const lookup = (hash: string, ...rest: A): Promise<R | null> => {
+    const now = opts.clock.now();
+    const hit = found.get(hash, now, ttl);
+    if (hit !== undefined) {
+      if (refreshAfter > 0 && now - hit.at >= refreshAfter && !inFlight.has(hash)) {
+        // A failed background read changes nothing: the entry still expires at its ttl.
+        const work = read(hash, rest).catch(() => null);
+        opts.keepAlive?.(work, ...rest);
+      }
+      return Promise.resolve(hit.value);
+    }
+    if (missing.get(hash, now, missTtl) !== undefined) return Promise.resolve(null);
+    return inFlight.get(hash) ?? read(hash, rest);
   };
 
   return Object.assign(lookup, {
@@ -92,10 +115,11 @@ class BoundedTtlMap<V> {
   private readonly entries = new Map<string, { value: V; at: number }>();
   constructor(private readonly max: number) {}
 
-  get(key: string, now: number, ttl: number): V | undefined {
+  /** The live entry for `key` (its value and when it was stored), or undefined. */
+  get(key: string, now: number, ttl: number): { value: V; at: number } | undefined {
     const e = this.entries.get(key);
     if (!e) return undefined;
-    if (now - e.at < ttl) return e.value;
+    if (now - e.at < ttl) return e;
     this.entries.delete(key);
     return undefined;
   }

@@ -178,4 +178,108 @@ describe("cachedKeyLookup", () => {
     await lookup("junk");
     expect(store.calls).toEqual(["h", "h", "junk", "junk"]);
   });
+
+  describe("refreshAfterMs", () => {
+    const settle = () => new Promise((r) => setTimeout(r, 0));
+
+    it.each([
+      // [ms after the first lookup, whether that lookup starts a background read]
+      [4_999, false],
+      [5_000, true],
+      [9_999, true],
+    ])("a lookup %i ms in answers from the cache; a background read: %s", async (later, reads) => {
+      const store = fakeStore({ h: { id: "k" } });
+      const clock = clockAt();
+      const kept: Promise<unknown>[] = [];
+      const lookup = cachedKeyLookup(store.find, { ttlMs: 10_000, refreshAfterMs: 5_000, clock, keepAlive: (w) => void kept.push(w) });
+      await lookup("h");
+      clock.t += later;
+      store.hold();
+      // Answered at once, even while the database is held.
+      expect(await lookup("h")).toEqual({ id: "k" });
+      expect(store.calls).toHaveLength(reads ? 2 : 1);
+      expect(kept).toHaveLength(reads ? 1 : 0);
+      store.release();
+    });
+
+    it("the background read renews the entry, so a busy key never expires into a waiting lookup", async () => {
+      const store = fakeStore({ h: { id: "k" } });
+      const clock = clockAt();
+      const lookup = cachedKeyLookup(store.find, { ttlMs: 10_000, refreshAfterMs: 5_000, clock });
+      await lookup("h");
+      for (let i = 0; i < 10; i++) {
+        clock.t += 6_000;
+        store.hold();
+        expect(await lookup("h")).toEqual({ id: "k" });
+        store.release();
+        await settle();
+      }
+      // One read at first, then one per lookup past half the ttl: none waited.
+      expect(store.calls).toHaveLength(11);
+    });
+
+    it("concurrent lookups past half the ttl start one background read", async () => {
+      const store = fakeStore({ h: { id: "k" } });
+      const clock = clockAt();
+      const lookup = cachedKeyLookup(store.find, { ttlMs: 10_000, refreshAfterMs: 5_000, clock });
+      await lookup("h");
+      clock.t += 6_000;
+      store.hold();
+      await Promise.all([lookup("h"), lookup("h"), lookup("h")]);
+      store.release();
+      expect(store.calls).toHaveLength(2);
+    });
+
+    it("a key the background read no longer finds is gone from the next lookup on", async () => {
+      const store = fakeStore({ h: { id: "k" } });
+      const clock = clockAt();
+      const lookup = cachedKeyLookup(store.find, { ttlMs: 10_000, refreshAfterMs: 5_000, clock });
+      await lookup("h");
+      store.rows.delete("h");
+      clock.t += 5_000;
+      expect(await lookup("h")).toEqual({ id: "k" });
+      await settle();
+      expect(await lookup("h")).toBeNull();
+    });
+
+    it("a failed background read changes nothing: the entry still expires at its ttl", async () => {
+      let fail = false;
+      let calls = 0;
+      const clock = clockAt();
+      const lookup = cachedKeyLookup(
+        async () => {
+          calls++;
+          if (fail) throw new Error("database down");
+          return { id: "k" };
+        },
+        { ttlMs: 10_000, refreshAfterMs: 5_000, clock },
+      );
+      await lookup("h");
+      fail = true;
+      clock.t += 5_000;
+      expect(await lookup("h")).toEqual({ id: "k" });
+      await settle();
+      clock.t += 4_999;
+      expect(await lookup("h")).toEqual({ id: "k" });
+      await settle();
+      clock.t += 1;
+      await expect(lookup("h")).rejects.toThrow("database down");
+      expect(calls).toBe(4);
+    });
+
+    it("a background read that was in flight when the key was forgotten does not renew it", async () => {
+      const store = fakeStore({ h: { id: "old" } });
+      const clock = clockAt();
+      const lookup = cachedKeyLookup(store.find, { ttlMs: 10_000, refreshAfterMs: 5_000, clock });
+      await lookup("h");
+      clock.t += 5_000;
+      store.hold();
+      expect(await lookup("h")).toEqual({ id: "old" });
+      lookup.forget("h");
+      store.rows.set("h", { id: "new" });
+      store.release();
+      await settle();
+      expect(await lookup("h")).toEqual({ id: "new" });
+    });
+  });
 });
