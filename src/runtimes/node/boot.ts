@@ -182,7 +182,7 @@ export async function bootGateway(config: Config, opts: { logger?: Logger; fetch
     clientAddress: peerAddress,
     // Loaded and not expired: the provider answers empty credentials otherwise (and then looks again, rate-limited).
     readiness: { credentials: async () => (await credentials()).accessKeyId !== "" },
-    hashApiKey: (key) => createHash("sha256").update(key).digest("hex"),
+    hashApiKey: sha256Hex,
     fetchRemoteImage: config.ALLOW_REMOTE_IMAGES
       ? createRemoteImageFetcher({ maxBytes: config.REMOTE_IMAGE_MAX_BYTES, timeoutMs: config.REMOTE_IMAGE_TIMEOUT_MS })
       : undefined,
@@ -205,9 +205,14 @@ export async function bootGateway(config: Config, opts: { logger?: Logger; fetch
 // crypto.hash (Node 20.12+, Bun): a one-shot digest without a Hash object per call.
 const oneShotHash = (nodeCrypto as { hash?: (algorithm: string, data: string, encoding: "hex") => string }).hash;
 
+/** SHA-256 in hex, for API keys (once per request) and SigV4. */
+const sha256Hex: (data: string) => string = oneShotHash
+  ? (data) => oneShotHash("sha256", data, "hex")
+  : (data) => createHash("sha256").update(data).digest("hex");
+
 /** SigV4's hashes done in place: Web Crypto would add four promise round trips (and key imports) per request. */
 const nodeSyncCrypto = {
-  sha256Hex: oneShotHash ? (data: string) => oneShotHash("sha256", data, "hex") : (data: string) => createHash("sha256").update(data).digest("hex"),
+  sha256Hex,
   hmacSha256: (key: string | Uint8Array, data: string) => createHmac("sha256", key).update(data).digest(),
   hmacSha256Hex: (key: Uint8Array, data: string) => createHmac("sha256", key).update(data).digest("hex"),
 };
