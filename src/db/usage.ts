@@ -80,7 +80,12 @@ export async function insertUsageBatch(db: Db, rows: readonly UsageRow[]): Promi
   // (see settlementLocks), and holds them for that one statement: an admission of the same caller waits for one
   // statement, not for a transaction's round trips.
   // Locks name the subjects as the statement will build them, from the storable values of the rows.
-  const stored = rows.map((r, i) => ({ ...r, keyId: records[i]!.key_id, userEmail: records[i]!.user_email, team: records[i]!.team, lease: records[i]!.lease }));
+  const stored = rows.map((r, i) => {
+    const rec = records[i]!;
+    // Almost always nothing changed (storableRecord then keeps every value as it is): the row itself serves.
+    if (rec.key_id === r.keyId && rec.user_email === r.userEmail && rec.team === (r.team ?? null) && rec.lease === (r.lease ?? null)) return r;
+    return { ...r, keyId: rec.key_id, userEmail: rec.user_email, team: rec.team, lease: rec.lease };
+  });
   const locks = JSON.stringify(settlementLocks(stored));
   const settled = await runPrepared<{ n: number | string }>(db, "select bgw_settle($1::jsonb, $2::jsonb) as n", [payload, locks]);
   return Number(settled[0]?.n ?? 0);
@@ -95,7 +100,8 @@ export function settlementLocks(rows: readonly UsageRow[]): { subject: string; w
     return e;
   };
   for (const r of rows) {
-    const at = (r.createdAt ?? new Date()).toISOString();
+    // The lease names its periods; a row without one is dated by its creation time.
+    const at = r.lease?.day != null && r.lease.month != null ? "" : (r.createdAt ?? new Date()).toISOString();
     const day = r.lease?.day ?? `d${at.slice(0, 10)}`;
     const month = r.lease?.month ?? `m${at.slice(0, 7)}`;
     const subjects = [r.keyId == null ? null : `key:${r.keyId}`, `user:${r.userEmail}`, r.team == null ? null : `team:${r.team}`];
