@@ -246,6 +246,8 @@ async function simStats(simUrl) {
 /** Opens HELD slow streams, measures RSS per open stream, then drops them all and counts the upstream cancellations. */
 async function heldStreams(target, simUrl) {
   const shape = { stream: true, deltas: 500, maxTokens: 8192, prompt: "Held stream [sim:delay=2000] [sim:words=1000]" };
+  await presign(simUrl, shape);
+  shape.key = `${shape.stream}|${shape.prompt.length}|${shape.deltas}|${shape.maxTokens}`;
   await fetch(`${simUrl}/__sim/reset`, { method: "POST" });
   await new Promise((r) => setTimeout(r, 300));
   const rss0 = rssKiB(target.pid());
@@ -342,6 +344,18 @@ async function main() {
   const sim = await start("sim", ["dist/sim.js"], { SIM_PORT: String(simPort), SIM_HOST: "127.0.0.1" }, `${simUrl}/__sim/stats`);
 
   const targets = [{ name: "direct", pid: () => sim.pid, spec: (shape) => presigned.get(shape.key) }];
+  // The floor: the direct request through a bare node:http pass-through proxy (bench/proxy.mjs).
+  const proxyPort = await freePort();
+  const proxy = await start("node-proxy", ["bench/proxy.mjs"], { UPSTREAM: simUrl, PORT: String(proxyPort) }, `http://127.0.0.1:${proxyPort}/__sim/stats`);
+  targets.push({
+    name: "node-proxy",
+    pid: () => proxy.pid,
+    spec: (shape) => {
+      const d = presigned.get(shape.key);
+      return { ...d, url: d.url.replace(simUrl, `http://127.0.0.1:${proxyPort}`) };
+    },
+  });
+  notes.push("node-proxy = the direct request through a bare node:http pass-through proxy (bench/proxy.mjs): the floor for any Node gateway here");
   const pgUrl = await scratchPostgres();
   const gateways = [];
   if (pgUrl) gateways.push(await startGateway("gateway-pg", simUrl, { DATABASE_URL: pgUrl }));
