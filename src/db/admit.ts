@@ -196,6 +196,23 @@ export function admitRequest(
   deadlineMs = Number.POSITIVE_INFINITY,
   leases?: AdmissionLeases,
 ): Promise<AdmitResult> {
+  const started = startAdmission(db, periods, checks, tokens, costMicros, deadlineMs, leases);
+  return started instanceof Promise ? started : Promise.resolve(started);
+}
+
+/**
+ * admitRequest for the request path: an admission its caller's lease has room for is answered at once (no
+ * promise, so no database deadline to race), any other one as admitRequest answers it.
+ */
+export function startAdmission(
+  db: Db,
+  periods: Periods,
+  checks: readonly LimitCheck[],
+  tokens: number,
+  costMicros: number,
+  deadlineMs = Number.POSITIVE_INFINITY,
+  leases?: AdmissionLeases,
+): AdmitResult | Promise<AdmitResult> {
   const key = checks.map((c) => c.subject).join("\n");
   const checksJson = JSON.stringify(checks);
   const keeper = leases as LeaseKeeper | undefined;
@@ -204,7 +221,7 @@ export function admitRequest(
     const lease = matchingLease(e, db, periods, checksJson);
     if (lease) {
       const taken = takeFromLease(lease, tokens, costMicros, keeper.now());
-      if (taken) return Promise.resolve(taken);
+      if (taken) return taken;
       // Too little room left for this one: it goes to the database, and what that grants past it tops the lease up.
     } else if (e.lease) {
       // A new minute, day or month, or changed limits: the lease ends here.

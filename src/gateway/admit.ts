@@ -6,7 +6,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { inferModelEntry, type ModelEntry } from "../catalogue";
-import { admitRequest } from "../db/admit";
+import { startAdmission } from "../db/admit";
 import { withDeadline } from "../db/deadline";
 import type { Deps } from "../deps";
 import { GatewayError } from "../errors";
@@ -86,10 +86,11 @@ export async function admit(c: Context<AppEnv>, deps: AdmitDeps, ask: { model: C
   const cost = budgeted ? Math.max(...ask.model.targets.map((t) => maxCostMicros(ask.inputTokens, ask.maxOutputTokens, t.pricing ?? pricing!))) : 0;
   const now = deps.clock.now();
   const periods = periodsAt(now);
-  const call = admitRequest(c.get("scope").db, periods, checks, tokens, cost, deps.config.DB_QUERY_TIMEOUT_MS, deps.admissionLeases);
+  const call = startAdmission(c.get("scope").db, periods, checks, tokens, cost, deps.config.DB_QUERY_TIMEOUT_MS, deps.admissionLeases);
   let result: Awaited<typeof call>;
   try {
-    result = await withDeadline(call, deps.config.DB_QUERY_TIMEOUT_MS);
+    // Admitted from the caller's lease: no database call to bound.
+    result = call instanceof Promise ? await withDeadline(call, deps.config.DB_QUERY_TIMEOUT_MS) : call;
   } catch (err) {
     const error = err instanceof Error ? err.message : String(err);
     if (deps.config.DB_OUTAGE_POLICY === "fail-open") {

@@ -5,7 +5,7 @@
  */
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AdmissionLeases, admitRequest, createAdmissionLeases } from "../../../src/db/admit";
+import { type AdmissionLeases, admitRequest, createAdmissionLeases, startAdmission } from "../../../src/db/admit";
 import { rowsOf } from "../../../src/db/rows";
 import { randomId } from "../../../src/deps";
 import { type LimitCheck, periodsAt } from "../../../src/policy/limits";
@@ -114,6 +114,27 @@ describe("admission leases", () => {
     for (let i = 0; i < n; i++) tokens += 10 + (i % 3);
     expect(await windowOf(subject)).toEqual({ requests: n, tokens });
     expect(await reservedOf(subject, periods.day)).toBe(n * 700);
+  });
+
+  it("startAdmission answers an admission its lease has room for at once, and any other one with a promise", async () => {
+    const { db, statements } = counting(t.db);
+    const k = keeper(16);
+    const subject = subjectOf();
+    const periods = periodsAt(Date.now());
+    const checks: LimitCheck[] = [{ subject, rpm: 1_000_000, daily: 1_000_000_000 }];
+    const kinds: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const started = startAdmission(db, periods, checks, 1, 700, Number.POSITIVE_INFINITY, k);
+      kinds.push(started instanceof Promise ? "promise" : "now");
+      const r = started instanceof Promise ? await started : started;
+      expect(r.ok).toBe(true);
+    }
+    // The first goes to the database; once the caller is busy, most come from its lease, each one a statement fewer.
+    expect(kinds[0]).toBe("promise");
+    expect(kinds.filter((x) => x === "now").length).toBeGreaterThan(150);
+    expect(statements()).toBe(kinds.filter((x) => x === "promise").length);
+    await k.releaseAll();
+    expect(await windowOf(subject)).toEqual({ requests: 300, tokens: 300 });
   });
 
   it("x-ratelimit counts keep rising through leased admissions", async () => {
