@@ -21,10 +21,21 @@ export type LimitCheck = { subject: string; rpm?: number; tpm?: number; daily?: 
 
 export type Periods = { window: number; day: string; month: string; now: number };
 
+// The last UTC day named: every admission of one day has the same day and month, formatted once.
+let lastDay = Number.NaN;
+let lastDayName = "";
+let lastMonthName = "";
+
 /** The minute window and UTC day and month of an instant ("d2026-12-02", "m2026-12"). */
 export function periodsAt(now: number): Periods {
-  const iso = new Date(now).toISOString();
-  return { window: Math.floor(now / 60_000), day: `d${iso.slice(0, 10)}`, month: `m${iso.slice(0, 7)}`, now };
+  const day = Math.floor(now / 86_400_000);
+  if (day !== lastDay) {
+    const iso = new Date(day * 86_400_000).toISOString();
+    lastDayName = `d${iso.slice(0, 10)}`;
+    lastMonthName = `m${iso.slice(0, 7)}`;
+    lastDay = day;
+  }
+  return { window: Math.floor(now / 60_000), day: lastDayName, month: lastMonthName, now };
 }
 
 /** One check per level that has any limit, sorted by subject so concurrent admissions take row locks in one order. */
