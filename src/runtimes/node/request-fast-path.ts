@@ -10,6 +10,11 @@
  * Anything else (`formData()`, `clone()`, `new Request(req)`) builds the adapter's Request, which reads the
  * IncomingMessage as before. One of the two reads it: once something has asked for `body` (hono/body-limit does),
  * the body methods are the adapter's; once they have read it here, `body` is a stream of what they read.
+ *
+ * A stream's request object lives as long as the stream, so what it holds is kept small: the members above sit on
+ * one prototype shared by the adapter's requests (over the adapter's own), and each request carries only its state.
+ * Getters and methods defined on each request gave every one its own closures and its own hidden class: about
+ * 1 KiB per open stream.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
@@ -17,63 +22,100 @@ import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 type NodeEnv = { incoming: IncomingMessage | Http2ServerRequest; outgoing: ServerResponse | Http2ServerResponse };
 
 const decoder = new TextDecoder("utf-8", { ignoreBOM: false });
+const kState = Symbol("nodeRequest");
+
+/** What a request on the fast path keeps: its node:http pair, its signal once asked for, its body once read. */
+class NodeRequestState {
+  controller: AbortController | undefined = undefined;
+  body: Promise<Buffer> | undefined = undefined;
+  constructor(
+    readonly incoming: NodeEnv["incoming"],
+    readonly outgoing: NodeEnv["outgoing"],
+    // GET and HEAD have no body to read here; once something asks for `body`, the adapter reads it.
+    public adapterOwnsBody: boolean,
+  ) {}
+
+  read(): Promise<Buffer> {
+    this.body ??= readAll(this.incoming);
+    return this.body;
+  }
+
+  signal(): AbortSignal {
+    if (!this.controller) {
+      const c = new AbortController();
+      const { incoming, outgoing } = this;
+      const onClose = () => {
+        if (incoming.errored) c.abort(incoming.errored.toString());
+        else if (!outgoing.writableFinished) c.abort("Client connection prematurely closed.");
+      };
+      if (outgoing.closed) onClose();
+      else outgoing.on("close", onClose);
+      this.controller = c;
+    }
+    return this.controller.signal;
+  }
+}
+
+type FastRequest = Request & { [kState]: NodeRequestState };
 
 /** Wraps the app's fetch so the requests node:http delivers take the fast path; others pass unchanged. */
 export function withNodeRequestFastPath<E>(fetch: (request: Request, env: E) => Response | Promise<Response>) {
   return (request: Request, env: E): Response | Promise<Response> => {
     const io = env as unknown as Partial<NodeEnv> | undefined;
-    if (io?.incoming && io.outgoing && !Object.hasOwn(request, "signal")) fastPath(request, io as NodeEnv);
+    if (io?.incoming && io.outgoing && !(kState in request)) fastPath(request, io as NodeEnv);
     return fetch(request, env);
   };
 }
 
+// The requests of one adapter share one prototype over the adapter's (its getters and methods read the request's
+// state), so a request costs a state object, not a getter, a method and a hidden class of its own for each member.
+let lastAdapter: object | undefined;
+let lastPrototype: object | undefined;
+
 function fastPath(request: Request, { incoming, outgoing }: NodeEnv): void {
-  let controller: AbortController | undefined;
-  Object.defineProperty(request, "signal", {
-    configurable: true,
-    get(): AbortSignal {
-      if (!controller) {
-        controller = new AbortController();
-        const c = controller;
-        const onClose = () => {
-          if (incoming.errored) c.abort(incoming.errored.toString());
-          else if (!outgoing.writableFinished) c.abort("Client connection prematurely closed.");
-        };
-        if (outgoing.closed) onClose();
-        else outgoing.once("close", onClose);
-      }
-      return controller.signal;
-    },
-  });
-  if (request.method === "GET" || request.method === "HEAD") return;
-  // One reader of the IncomingMessage per request: once the adapter's Request has its body (something read
-  // `body`), the body methods are the adapter's too; once they have read it here, `body` streams what was read.
-  const adapter = Object.getPrototypeOf(request) as Request;
+  const adapter = Object.getPrototypeOf(request) as object;
+  if (adapter !== lastAdapter) {
+    lastPrototype = fastPrototype(adapter as Request);
+    lastAdapter = adapter;
+  }
+  Object.setPrototypeOf(request, lastPrototype!);
+  (request as FastRequest)[kState] = new NodeRequestState(incoming, outgoing, request.method === "GET" || request.method === "HEAD");
+}
+
+function fastPrototype(adapter: Request): object {
   const adapterBody = getterOf(adapter, "body");
-  let body: Promise<Buffer> | undefined;
-  let adapterOwnsBody = false;
-  const read = () => (body ??= readAll(incoming));
-  Object.defineProperty(request, "body", {
+  const method = (name: "text" | "json" | "arrayBuffer", value: (s: NodeRequestState) => Promise<unknown>): PropertyDescriptor => ({
     configurable: true,
-    get(this: Request): ReadableStream<Uint8Array> | null {
-      if (body) return streamOf(body);
-      adapterOwnsBody = true;
-      return adapterBody ? (adapterBody.call(this) as ReadableStream<Uint8Array> | null) : null;
+    writable: true,
+    value(this: FastRequest) {
+      const s = this[kState];
+      return s.adapterOwnsBody ? (adapter[name] as () => Promise<unknown>).call(this) : value(s);
     },
   });
-  const define = (name: "text" | "json" | "arrayBuffer", value: () => Promise<unknown>) =>
-    Object.defineProperty(request, name, {
+  return Object.create(adapter, {
+    signal: {
       configurable: true,
-      writable: true,
-      value(this: Request) {
-        return adapterOwnsBody ? (adapter[name] as () => Promise<unknown>).call(this) : value();
+      get(this: FastRequest): AbortSignal {
+        return this[kState].signal();
       },
-    });
-  define("text", async () => decoder.decode(await read()));
-  define("json", async () => JSON.parse(decoder.decode(await read())));
-  define("arrayBuffer", async () => {
-    const b = await read();
-    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
+    },
+    // One reader of the IncomingMessage per request: once the adapter's Request has its body (something read
+    // `body`), the body methods are the adapter's too; once they have read it here, `body` streams what was read.
+    body: {
+      configurable: true,
+      get(this: FastRequest): ReadableStream<Uint8Array> | null {
+        const s = this[kState];
+        if (s.body) return streamOf(s.body);
+        s.adapterOwnsBody = true;
+        return adapterBody ? (adapterBody.call(this) as ReadableStream<Uint8Array> | null) : null;
+      },
+    },
+    text: method("text", async (s) => decoder.decode(await s.read())),
+    json: method("json", async (s) => JSON.parse(decoder.decode(await s.read()))),
+    arrayBuffer: method("arrayBuffer", async (s) => {
+      const b = await s.read();
+      return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
+    }),
   });
 }
 
