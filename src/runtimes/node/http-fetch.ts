@@ -52,6 +52,15 @@ function send(
   reject: (err: unknown) => void,
 ): void {
   let stream: BodyStream | undefined;
+  // Let go of once settled: the listeners of a stream outlive its answer and need not keep the promise, nor through
+  // it the Response.
+  let answer: { resolve: (res: Response) => void; reject: (err: unknown) => void } | undefined = { resolve, reject };
+  const settle = (res: Response | null, err?: unknown) => {
+    const a = answer;
+    answer = undefined;
+    if (res) a?.resolve(res);
+    else a?.reject(err);
+  };
   const onAbort = () => {
     const reason = signal?.reason instanceof Error ? signal.reason : new DOMException("aborted", "AbortError");
     stream?.fail(reason);
@@ -78,13 +87,13 @@ function send(
       // A status or header that a Response cannot carry: the request fails as a network error would.
       release();
       req.destroy();
-      return reject(new TypeError("fetch failed", { cause: err }));
+      return settle(null, new TypeError("fetch failed", { cause: err }));
     }
-    resolve(response);
+    settle(response);
   });
   req.on("error", (err) => {
     release();
-    reject(err);
+    settle(null, err);
   });
   signal?.addEventListener("abort", onAbort, { once: true });
   req.end(body);
