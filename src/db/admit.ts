@@ -34,7 +34,7 @@ export type AdmissionLeases = {
   unreleased(): readonly string[];
 };
 
-type Entry = { db: Db; lease: Lease | null; demand: Demand };
+type Entry = { db: Db; lease: Lease | null; demand: Demand; toppingUp?: boolean };
 
 type LeaseKeeper = AdmissionLeases & {
   max: number;
@@ -43,12 +43,21 @@ type LeaseKeeper = AdmissionLeases & {
   touch(key: string, db: Db): Entry;
   entry(key: string): Entry | undefined;
   /** Ends the caller's lease, giving back its unused room. */
-  release(key: string): void;
+  /** Ends the caller's lease, giving back its unused room; resolves once the database has taken it back. */
+  release(key: string): Promise<void> | undefined;
   /**
    * Keeps `lease` as the caller's: added to the one it has when that is for the same periods and limits, else in
    * its place (ending it). Given back at once after releaseAll.
    */
   install(key: string, db: Db, lease: Lease): void;
+  /**
+   * Adds a top-up's room to `lease` when that is still the caller's lease (and the room is for its periods and
+   * limits); else gives the room back at once. The counts the caller's requests see stay where they are rather
+   * than jumping by the room counted ahead.
+   */
+  topUp(key: string, db: Db, lease: Lease, room: Lease): Promise<void> | undefined;
+  /** A top-up in flight: releaseAll waits for it before it gives leases back, and so does a draining server. */
+  track(p: Promise<unknown>): void;
 };
 
 /**
@@ -66,6 +75,7 @@ export function createAdmissionLeases(opts: {
   const now = opts.now ?? (() => Date.now());
   const entries = new Map<string, Entry>();
   const releasing = new Set<Promise<void>>();
+  const toppingUp = new Set<Promise<unknown>>();
   let sweeper: ReturnType<typeof setTimeout> | null = null;
   let closed = false;
 
@@ -73,7 +83,7 @@ export function createAdmissionLeases(opts: {
   // that did commit is a no-op (bgw_release is idempotent per lease id).
   let unreleased: { db: Db; payload: string }[] = [];
 
-  function send(db: Db, payload: string, retried = false): void {
+  function send(db: Db, payload: string, retried = false): Promise<void> {
     const p = runPrepared(db, "select bgw_release($1::jsonb)", [payload]).then(
       () => {},
       (err) => {
@@ -86,10 +96,11 @@ export function createAdmissionLeases(opts: {
     releasing.add(p);
     void p.finally(() => releasing.delete(p));
     opts.waitUntil(p);
+    return p;
   }
 
-  function giveBack(db: Db, lease: Lease): void {
-    if (leaseHoldsRoom(lease)) send(db, releasePayload(lease));
+  function giveBack(db: Db, lease: Lease): Promise<void> | undefined {
+    return leaseHoldsRoom(lease) ? send(db, releasePayload(lease)) : undefined;
   }
 
   function retry(): void {
@@ -98,9 +109,10 @@ export function createAdmissionLeases(opts: {
     for (const r of again) send(r.db, r.payload, true);
   }
 
-  function end(e: Entry): void {
-    if (e.lease) giveBack(e.db, e.lease);
+  function end(e: Entry): Promise<void> | undefined {
+    const given = e.lease ? giveBack(e.db, e.lease) : undefined;
     e.lease = null;
+    return given;
   }
 
   function sweep(): void {
@@ -134,7 +146,7 @@ export function createAdmissionLeases(opts: {
     entry: (key) => entries.get(key),
     release(key) {
       const e = entries.get(key);
-      if (e) end(e);
+      return e ? end(e) : undefined;
     },
     install(key, db, lease) {
       let e = entries.get(key);
@@ -144,7 +156,7 @@ export function createAdmissionLeases(opts: {
         held.requests += lease.requests;
         held.tokens += lease.tokens;
         held.cost += lease.cost;
-        held.rates = lease.rates;
+        held.rates = risen(held.rates, lease.rates);
         held.usedAt = lease.usedAt;
       } else {
         end(e);
@@ -154,10 +166,26 @@ export function createAdmissionLeases(opts: {
       if (closed) end(e);
       arm();
     },
+    topUp(key, db, lease, room) {
+      const e = entries.get(key);
+      if (closed || !e || e.lease !== lease || e.db !== db || !leaseMatches(lease, room, room.checks)) return giveBack(db, room);
+      lease.rates = ratesAfterTopUp(lease, room);
+      lease.requests += room.requests;
+      lease.tokens += room.tokens;
+      lease.cost += room.cost;
+      return undefined;
+    },
+    track(p) {
+      toppingUp.add(p);
+      void p.finally(() => toppingUp.delete(p));
+      opts.waitUntil(p);
+    },
     async releaseAll() {
       closed = true;
       if (sweeper) clearTimeout(sweeper);
       sweeper = null;
+      // Room a top-up in flight takes is kept (and, closed, given back at once) before the rest is given back.
+      await Promise.allSettled([...toppingUp]);
       for (const e of entries.values()) end(e);
       await Promise.all([...releasing]);
       // One more try for what the database refused before (a stop soon after an outage).
@@ -221,11 +249,16 @@ export function startAdmission(
     const lease = matchingLease(e, db, periods, checksJson);
     if (lease) {
       const taken = takeFromLease(lease, tokens, costMicros, keeper.now());
-      if (taken) return taken;
+      if (taken) {
+        topUpAhead(keeper, key, db, e, lease, { periods, checks, checksJson, tokens, cost: costMicros });
+        return taken;
+      }
       // Too little room left for this one: it goes to the database, and what that grants past it tops the lease up.
     } else if (e.lease) {
-      // A new minute, day or month, or changed limits: the lease ends here.
-      keeper.release(key);
+      // A new minute, day or month, or changed limits: the lease ends here, and this admission is the database's
+      // once the room the lease held is back (under lowered limits, that room may be what lets it in).
+      const released = keeper.release(key);
+      if (released) return released.then(() => startAdmission(db, periods, checks, tokens, costMicros, deadlineMs, leases));
     }
   }
   let byKey = groups.get(db);
@@ -272,6 +305,68 @@ async function drain(db: Db, byKey: Map<string, Group>, key: string, group: Grou
   }
 }
 
+/**
+ * Takes more room for a busy caller's lease before it runs out, off the request path: when what is left would last
+ * the caller's recent rate under a quarter of the 50 ms a lease is sized for, one statement (none while another for
+ * the caller is in flight) asks for that rate's 50 ms again, all of it lease room. The caller's next requests then
+ * keep being admitted in memory instead of one in every lease's worth waiting on the database. What it takes is
+ * counted and reserved like any lease; when the limits leave nothing, nothing changes and the requests go to the
+ * database as before, where they are refused exactly.
+ */
+function topUpAhead(
+  keeper: LeaseKeeper,
+  key: string,
+  db: Db,
+  e: Entry,
+  lease: Lease,
+  w: Pick<Waiter, "periods" | "checks" | "checksJson" | "tokens" | "cost">,
+): void {
+  if (e.toppingUp || groups.get(db)?.has(key)) return;
+  const want = extraToAsk(e.demand, keeper.max);
+  if (want < 1 || lease.requests > Math.floor(want / 4)) return;
+  e.toppingUp = true;
+  const p = runPrepared<{ r: unknown }>(db, "select bgw_admit($1::jsonb) as r", [payloadOf(w, want)])
+    .then((rows) => {
+      const result = parse(rows[0]?.r);
+      if (!result.ok) return;
+      const granted = Number((result as { granted?: unknown }).granted ?? 1);
+      // All of it is room: none of it is a request's own (leaseFrom keeps granted - 1).
+      const room = leaseFrom(crypto.randomUUID(), w.periods, w.checks, w.checksJson, w.tokens, w.cost, granted + 1, result.rates, keeper.now());
+      // Given back when its lease has ended meanwhile: the top-up settles once that is done.
+      return room ? keeper.topUp(key, db, lease, room) : undefined;
+    })
+    // A failed top-up changes nothing: the caller's next admission past its lease goes to the database as before.
+    .catch(() => {})
+    .finally(() => {
+      e.toppingUp = false;
+    });
+  keeper.track(p);
+}
+
+/**
+ * The counts a caller's next request sees after a top-up: the database's, less what this lease still holds
+ * unused (counted ahead, not used), never below what its requests have already seen.
+ */
+function ratesAfterTopUp(held: Lease, room: Lease): Lease["rates"] {
+  const unit = room.rated && room.requests > 0 ? room.tokens / room.requests : 0;
+  return held.rates.map((seen) => {
+    const db = room.rates.find((r) => r.subject === seen.subject);
+    if (!db) return seen;
+    // The database's counts are as the first of the top-up's room would see them: one request (and its tokens) on.
+    const requests = db.requests - 1 - held.requests;
+    const tokens = db.tokens - unit - (held.rated ? held.tokens : 0);
+    return { subject: seen.subject, requests: Math.max(seen.requests, requests), tokens: Math.max(seen.tokens, tokens) };
+  });
+}
+
+/** The counts a lease's requests see never fall: the higher of what they saw and what the database now says. */
+function risen(seen: Lease["rates"], db: Lease["rates"]): Lease["rates"] {
+  return db.map((d) => {
+    const s = seen.find((r) => r.subject === d.subject);
+    return s ? { subject: d.subject, requests: Math.max(s.requests, d.requests), tokens: Math.max(s.tokens, d.tokens) } : d;
+  });
+}
+
 /** What the last admission of a batch was granted past its own request becomes the caller's lease. */
 function keepLease(keeper: LeaseKeeper, key: string, db: Db, w: Waiter, result: AdmitResult): void {
   if (!result.ok) return;
@@ -290,7 +385,7 @@ function matchingLease(e: Entry | undefined, db: Db, periods: Pick<Periods, "win
   return e?.lease && e.db === db && leaseMatches(e.lease, periods, checksJson) ? e.lease : null;
 }
 
-function payloadOf(w: Waiter, want: number): string {
+function payloadOf(w: Pick<Waiter, "periods" | "tokens" | "cost" | "checksJson">, want: number): string {
   const p = w.periods;
   return `{"window":${p.window},"day":${JSON.stringify(p.day)},"month":${JSON.stringify(p.month)},"tokens":${w.tokens},"cost":${w.cost},${want > 1 ? `"want":${want},` : ""}"checks":${w.checksJson}}`;
 }
