@@ -58,15 +58,19 @@ export function acceptH2c<E>(server: Server, fetch: (request: Request, env: E) =
   server.on("connection", (socket: Socket) => {
     let seen: Buffer = Buffer.alloc(0);
     const silent = setTimeout(() => socket.destroy(), FIRST_BYTES_MS);
+    const onClose = () => clearTimeout(silent);
     const route = (to: "h1" | "h2") => {
       clearTimeout(silent);
+      // Nothing of the sniffing stays on the socket for its life (its first bytes hold a request and its key).
       socket.off("data", onData);
       socket.off("error", onError);
+      socket.off("close", onClose);
       socket.pause();
       // The bytes read to decide go back in front of the stream, for whichever server takes the socket. node:http2
       // reads what is buffered on its next tick (nodejs/node#35475), so that socket stays paused until then;
       // node:http takes buffered bytes as 'data' events once the socket flows again.
       socket.unshift(seen);
+      seen = Buffer.alloc(0);
       if (to === "h2") {
         h2.emit("connection", socket);
         return;
@@ -85,7 +89,7 @@ export function acceptH2c<E>(server: Server, fetch: (request: Request, env: E) =
     };
     socket.on("data", onData);
     socket.on("error", onError);
-    socket.once("close", () => clearTimeout(silent));
+    socket.once("close", onClose);
   });
 
   return {

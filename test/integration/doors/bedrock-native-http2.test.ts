@@ -208,4 +208,46 @@ describe("Bedrock-native door over h2c with the SDK's default handler", () => {
       await new Promise((r) => server.close(r));
     }
   });
+
+  it("leaves nothing of its sniffing on a connection once it is routed (its first bytes hold a request and its key)", async () => {
+    const server = createServer((_req, res) => res.end("ok"));
+    acceptH2c(server, () => new Response("h2"));
+    type Listener = (...args: never) => unknown;
+    const sniffing: { socket: import("node:net").Socket; close: Listener[]; data: Listener[]; error: Listener[] }[] = [];
+    // Registered after acceptH2c's own listener: what that one attached is on the socket now.
+    server.on("connection", (socket) =>
+      sniffing.push({ socket, close: socket.listeners("close"), data: socket.listeners("data"), error: socket.listeners("error") }),
+    );
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    const agent = new (await import("node:http")).Agent({ keepAlive: true });
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      for (let i = 0; i < 2; i++) {
+        const res = await fetchVia(agent, url);
+        expect(res).toBe("ok");
+      }
+      expect(sniffing).toHaveLength(1);
+      const { socket, close, data, error } = sniffing[0]!;
+      for (const f of close) expect(socket.listeners("close")).not.toContain(f);
+      for (const f of data) expect(socket.listeners("data")).not.toContain(f);
+      for (const f of error) expect(socket.listeners("error")).not.toContain(f);
+    } finally {
+      agent.destroy();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
 });
+
+function fetchVia(agent: import("node:http").Agent, url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    import("node:http").then(({ get }) =>
+      get(url, { agent }, (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (c) => (body += c));
+        res.on("end", () => resolve(body));
+      }).on("error", reject),
+    );
+  });
+}
