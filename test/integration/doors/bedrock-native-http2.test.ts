@@ -212,8 +212,7 @@ describe("Bedrock-native door over h2c with the SDK's default handler", () => {
   it("leaves nothing of its sniffing on a connection once it is routed (its first bytes hold a request and its key)", async () => {
     const server = createServer((_req, res) => res.end("ok"));
     acceptH2c(server, () => new Response("h2"));
-    type Listener = (...args: never) => unknown;
-    const sniffing: { socket: import("node:net").Socket; close: Listener[]; data: Listener[]; error: Listener[] }[] = [];
+    const sniffing: { socket: import("node:net").Socket; close: unknown[]; data: unknown[]; error: unknown[] }[] = [];
     // Registered after acceptH2c's own listener: what that one attached is on the socket now.
     server.on("connection", (socket) =>
       sniffing.push({ socket, close: socket.listeners("close"), data: socket.listeners("data"), error: socket.listeners("error") }),
