@@ -60,6 +60,13 @@ export type Deps = {
    */
   shutdown?: ShutdownSignal;
   /**
+   * Resolves on the runtime's next turn of its event loop, once the I/O written so far has been handed to the
+   * sockets (Node and Bun: setImmediate; node:http holds a response's writes until its current turn ends). The
+   * stream relay waits for one after a stream's first content, so the first token leaves before the events queued
+   * behind it are translated. Absent: a zero-delay timer.
+   */
+  nextTurn?: () => Promise<void>;
+  /**
    * Admission leases of a long-lived instance (Node, Bun; ADMISSION_LEASE_MAX): a caller sending many requests is
    * admitted from room taken in advance, in memory (db/admit.ts). Absent on Workers: every admission is a statement.
    */

@@ -67,7 +67,7 @@ const CUT_CODES = new Set(["upstream_stream_truncated", "upstream_malformed_stre
 const FLUSH_AT = 8192;
 
 /** Builds the client-facing body; the draft is deferred to it (the usage middleware no longer settles it). */
-export function relayStream<E, O>(deps: Pick<Deps, "clock" | "logger" | "shutdown">, plan: RelayPlan<E, O>): ReadableStream<Uint8Array> {
+export function relayStream<E, O>(deps: Pick<Deps, "clock" | "logger" | "shutdown" | "nextTurn">, plan: RelayPlan<E, O>): ReadableStream<Uint8Array> {
   const { draft, door, signal } = plan;
   draft.deferred = true;
   const reader: EventReader<E> = plan.events.getReader();
@@ -75,6 +75,8 @@ export function relayStream<E, O>(deps: Pick<Deps, "clock" | "logger" | "shutdow
   let ended = false;
   let unregister: (() => void) | undefined;
   let keepAlive: KeepAlive | null = null;
+  /** The first content was just sent: the next pull lets the runtime put it on the wire before reading on. */
+  let letFirstOut = false;
 
   const end = (how: StreamEnd, outcome: UsageOutcome, detail?: { error?: unknown }) => {
     if (ended) return;
@@ -143,6 +145,14 @@ export function relayStream<E, O>(deps: Pick<Deps, "clock" | "logger" | "shutdow
         unregister = deps.shutdown.onShutdown(() => shutDown(controller));
       },
       async pull(controller) {
+        if (letFirstOut) {
+          // Events already read (decoded here, or queued in the upstream body) resolve reads without a turn of the
+          // event loop, and node:http sends a turn's writes only when the turn ends: reading on would hold the first
+          // token back until the whole burst is translated.
+          letFirstOut = false;
+          await (deps.nextTurn ? deps.nextTurn() : new Promise<void>((resolve) => setTimeout(resolve, 0)));
+          if (ended) return;
+        }
         // Keep reading until there is something to send: a pull that enqueues nothing is not called again.
         for (;;) {
           let r: ReadableStreamReadResult<E>;
@@ -170,7 +180,10 @@ export function relayStream<E, O>(deps: Pick<Deps, "clock" | "logger" | "shutdow
             // finish() reports an early end of the upstream; push() a shape the door cannot translate.
             return fail(controller, err, r.done || (err instanceof GatewayError && err.status >= 500));
           }
-          if (!out.empty && (first || out.size >= FLUSH_AT || reader.buffered?.() !== true)) return out.flush(controller);
+          if (!out.empty && (first || out.size >= FLUSH_AT || reader.buffered?.() !== true)) {
+            letFirstOut = first;
+            return out.flush(controller);
+          }
         }
       },
       cancel(reason) {

@@ -175,6 +175,7 @@ export async function bootGateway(config: Config, opts: { logger?: Logger; fetch
     clock: systemClock,
     ids: randomIds,
     waitUntil: pending.waitUntil,
+    nextTurn: () => new Promise<void>((resolve) => setImmediate(resolve)),
     logger,
     reasoningStore: createReasoningStore(),
     usageWriter,

@@ -145,7 +145,7 @@ describe("relayStream batching", () => {
    * A relay over a reader that has `decoded` events waiting (one network chunk), then, once `release` is called, one
    * more event `c` that was still on its way. Events named `r…` carry no content (like a role chunk).
    */
-  function relayOf(decoded: string[]) {
+  function relayOf(decoded: string[], deps: Parameters<typeof relayStream>[0] = h.deps) {
     const draft = {
       requestId: "req_batch",
       startedAt: Date.now(),
@@ -172,7 +172,7 @@ describe("relayStream batching", () => {
       },
       cancel: async () => {},
     };
-    const body = relayStream(h.deps, {
+    const body = relayStream(deps, {
       events: { getReader: () => reader },
       draft,
       signal: new AbortController().signal,
@@ -208,6 +208,29 @@ describe("relayStream batching", () => {
     expect((await out.read()).value).toBe("data: b\n\ndata: d\n\n");
     release();
     expect((await out.read()).value).toBe("data: c\n\n");
+  });
+
+  it("after the first content, lets the runtime's event loop turn (to put it on the wire) before it reads on", async () => {
+    let turns = 0;
+    let turn: (() => void) | undefined;
+    const nextTurn = () => {
+      turns++;
+      return new Promise<void>((r) => (turn = r));
+    };
+    const { out, release, queue } = relayOf(["role", "a", "b"], { ...h.deps, nextTurn });
+    expect((await out.read()).value).toBe("data: role\n\ndata: a\n\n");
+    const next = out.read();
+    await new Promise((r) => setTimeout(r, 10));
+    // Waiting for the turn: nothing more has been read.
+    expect(turns).toBe(1);
+    expect(queue).toEqual(["b"]);
+    turn!();
+    expect((await next).value).toBe("data: b\n\n");
+    release();
+    expect((await out.read()).value).toBe("data: c\n\n");
+    expect((await out.read()).value).toBe("data: [DONE]\n\n");
+    // Once per stream.
+    expect(turns).toBe(1);
   });
 
   it("sends a backlog of decoded events in pieces of about 8 KiB, not as one chunk at its end", async () => {
