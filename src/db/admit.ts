@@ -34,7 +34,8 @@ export type AdmissionLeases = {
   unreleased(): readonly string[];
 };
 
-type Entry = { db: Db; lease: Lease | null; demand: Demand; toppingUp?: boolean };
+/** `toppingUp`: the caller's top-up in flight (it settles, never rejects, once its room is kept or given back). */
+type Entry = { db: Db; lease: Lease | null; demand: Demand; toppingUp?: Promise<unknown> };
 
 type LeaseKeeper = AdmissionLeases & {
   max: number;
@@ -241,11 +242,25 @@ export function startAdmission(
   deadlineMs = Number.POSITIVE_INFINITY,
   leases?: AdmissionLeases,
 ): AdmitResult | Promise<AdmitResult> {
+  return admission(db, periods, checks, tokens, costMicros, deadlineMs, leases, true);
+}
+
+function admission(
+  db: Db,
+  periods: Periods,
+  checks: readonly LimitCheck[],
+  tokens: number,
+  costMicros: number,
+  deadlineMs: number,
+  leases: AdmissionLeases | undefined,
+  counted: boolean,
+): AdmitResult | Promise<AdmitResult> {
   const key = checks.map((c) => c.subject).join("\n");
   const checksJson = JSON.stringify(checks);
   const keeper = leases as LeaseKeeper | undefined;
+  const again = () => admission(db, periods, checks, tokens, costMicros, deadlineMs, leases, false);
   if (keeper && keeper.max > 0) {
-    const e = keeper.touch(key, db);
+    const e = counted ? keeper.touch(key, db) : (keeper.entry(key) ?? keeper.touch(key, db));
     const lease = matchingLease(e, db, periods, checksJson);
     if (lease) {
       const taken = takeFromLease(lease, tokens, costMicros, keeper.now());
@@ -258,8 +273,11 @@ export function startAdmission(
       // A new minute, day or month, or changed limits: the lease ends here, and this admission is the database's
       // once the room the lease held is back (under lowered limits, that room may be what lets it in).
       const released = keeper.release(key);
-      if (released) return released.then(() => startAdmission(db, periods, checks, tokens, costMicros, deadlineMs, leases));
+      if (released) return released.then(again);
     }
+    // The room a top-up in flight is taking may be what admits this one (near a limit, the database has already
+    // counted it): the admission waits for it, then tries the lease again, rather than being refused meanwhile.
+    if (e.toppingUp) return e.toppingUp.then(again);
   }
   let byKey = groups.get(db);
   if (!byKey) groups.set(db, (byKey = new Map()));
@@ -324,8 +342,7 @@ function topUpAhead(
   if (e.toppingUp || groups.get(db)?.has(key)) return;
   const want = extraToAsk(e.demand, keeper.max);
   if (want < 1 || lease.requests > Math.floor(want / 4)) return;
-  e.toppingUp = true;
-  const p = runPrepared<{ r: unknown }>(db, "select bgw_admit($1::jsonb) as r", [payloadOf(w, want)])
+  const p: Promise<unknown> = runPrepared<{ r: unknown }>(db, "select bgw_admit($1::jsonb) as r", [payloadOf(w, want)])
     .then((rows) => {
       const result = parse(rows[0]?.r);
       if (!result.ok) return;
@@ -338,8 +355,9 @@ function topUpAhead(
     // A failed top-up changes nothing: the caller's next admission past its lease goes to the database as before.
     .catch(() => {})
     .finally(() => {
-      e.toppingUp = false;
+      if (e.toppingUp === p) e.toppingUp = undefined;
     });
+  e.toppingUp = p;
   keeper.track(p);
 }
 

@@ -163,6 +163,23 @@ describe("admission leases", () => {
     expect(await reservedOf(subject, periods.day)).toBe(400 * 700);
   });
 
+  it("near a limit, an admission its lease cannot serve waits for the top-up in flight instead of being refused", async () => {
+    const k = keeper(16);
+    const subject = subjectOf();
+    const periods = periodsAt(Date.now());
+    const checks: LimitCheck[] = [{ subject, rpm: 60 }];
+    const results: boolean[] = [];
+    // Back to back: the lease runs dry while its top-up (which the database has already counted) is on its way.
+    for (let i = 0; i < 70; i++) {
+      const started = startAdmission(t.db, periods, checks, 1, 0, Number.POSITIVE_INFINITY, k);
+      results.push((started instanceof Promise ? await started : started).ok);
+    }
+    expect(results.slice(0, 60)).toEqual(Array(60).fill(true));
+    expect(results.slice(60)).toEqual(Array(10).fill(false));
+    await k.releaseAll();
+    expect((await windowOf(subject))!.requests).toBe(60);
+  });
+
   it("a top-up that lands after its lease ended gives its room back at once", async () => {
     const k = keeper(16);
     const subject = subjectOf();
