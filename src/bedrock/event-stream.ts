@@ -92,17 +92,21 @@ export function createEventStreamFrames(eventTypes: ReadonlySet<string> = CONVER
   const codec = new EventStreamCodec(toUtf8, fromUtf8);
   return splitEventStream<DecodedItem>({
     item(frame) {
-      let message: ReturnType<typeof codec.decode>;
-      try {
-        message = codec.decode(frame);
-      } catch (err) {
-        throw corrupt(err instanceof Error ? err.message : "undecodable frame");
-      }
+      const message = decodeFrame(codec, frame);
       return toEvent(message.headers, message.body, eventTypes);
     },
     error: (error) => ({ type: "error", error }),
     truncated: (left) => corrupt(`stream ended inside a frame (${left} bytes left)`),
   });
+}
+
+/** One whole frame decoded (CRC-checked); a frame the codec refuses is a malformed stream (502). */
+export function decodeFrame(codec: EventStreamCodec, frame: Uint8Array): ReturnType<EventStreamCodec["decode"]> {
+  try {
+    return codec.decode(frame);
+  } catch (err) {
+    throw corrupt(err instanceof Error ? err.message : "undecodable frame");
+  }
 }
 
 /** A splitter's items as a TransformStream from raw bytes. */

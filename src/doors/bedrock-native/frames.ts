@@ -9,7 +9,7 @@ import { EventStreamCodec } from "@smithy/eventstream-codec";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import { normaliseErrorType } from "../../bedrock/error-map";
 import { type ChunkSplitter, IdleLimitReader, readSplit, type TimerHandle } from "../../bedrock/event-reader";
-import { splitEventStream, splitterStream } from "../../bedrock/event-stream";
+import { decodeFrame, splitEventStream, splitterStream } from "../../bedrock/event-stream";
 import { GatewayError } from "../../errors";
 import { AttemptError, classifyBedrockError } from "../../routing/classify";
 import { bedrockExceptionOf, EXCEPTION_STATUS, type BedrockExceptionName } from "./errors";
@@ -30,15 +30,8 @@ export class RelayedException extends GatewayError {
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 const utf8 = new TextDecoder();
 
-const corrupt = (detail: string) => GatewayError.upstream(`Bedrock sent a malformed event stream: ${detail}.`, "upstream_malformed_stream");
-
 function decode(frame: Uint8Array): DecodedFrame {
-  let message: ReturnType<typeof codec.decode>;
-  try {
-    message = codec.decode(frame);
-  } catch (err) {
-    throw corrupt(err instanceof Error ? err.message : "undecodable frame");
-  }
+  const message = decodeFrame(codec, frame);
   const h = (name: string) => {
     const v = message.headers[name]?.value;
     return typeof v === "string" ? v : undefined;
