@@ -367,14 +367,13 @@ function topUpAhead(
  */
 function ratesAfterTopUp(held: Lease, room: Lease): Lease["rates"] {
   const unit = room.rated && room.requests > 0 ? room.tokens / room.requests : 0;
-  return held.rates.map((seen) => {
-    const db = room.rates.find((r) => r.subject === seen.subject);
-    if (!db) return seen;
-    // The database's counts are as the first of the top-up's room would see them: one request (and its tokens) on.
-    const requests = db.requests - 1 - held.requests;
-    const tokens = db.tokens - unit - (held.rated ? held.tokens : 0);
-    return { subject: seen.subject, requests: Math.max(seen.requests, requests), tokens: Math.max(seen.tokens, tokens) };
-  });
+  // The database's counts are as the first of the top-up's room would see them: one request (and its tokens) on.
+  const used = room.rates.map((db) => ({
+    subject: db.subject,
+    requests: db.requests - 1 - held.requests,
+    tokens: db.tokens - unit - (held.rated ? held.tokens : 0),
+  }));
+  return risen(held.rates, used);
 }
 
 /** The counts a lease's requests see never fall: the higher of what they saw and what the database now says. */
