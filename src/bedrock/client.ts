@@ -12,6 +12,7 @@ import { AttemptError, classifyBedrockError, classifyGatewayError } from "../rou
 import { mapBedrockErrorType, normaliseErrorType } from "./error-map";
 import { type EventStream, IdleLimitReader } from "./event-reader";
 import { type DecodedItem, type DecodedReader, decodeEventStream, INVOKE_EVENT_TYPES } from "./event-stream";
+import { boundedMemo } from "./memo";
 import { amzDate, createSigV4Signer, type SyncCrypto } from "./sigv4";
 import type { ConverseRequest, ConverseResponse, ConverseStreamEvent } from "./converse-types";
 
@@ -144,16 +145,11 @@ export function createBedrockClient(opts: BedrockClientOptions): BedrockClient {
   }
 
   // The URLs called, parsed once each (one per model, operation and region): only the signer reads them.
-  const urls = new Map<string, URL>();
-  function parsedUrl(url: string): URL {
-    let u = urls.get(url);
-    if (!u) {
-      if (urls.size >= 256) urls.clear();
-      u = new URL(url);
-      urls.set(url, u);
-    }
-    return u;
-  }
+  const parsedUrl = boundedMemo(
+    256,
+    (url: string) => url,
+    (url) => new URL(url),
+  );
 
   /** The signed request as fetch's arguments. */
   async function signed(

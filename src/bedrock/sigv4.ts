@@ -6,6 +6,7 @@
  * Spec: https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html
  */
 import type { AwsCredentials } from "./client";
+import { boundedMemo } from "./memo";
 
 /** Synchronous SHA-256 and HMAC-SHA256 (node:crypto on Node and Bun). */
 export type SyncCrypto = {
@@ -57,17 +58,11 @@ export function createSigV4Signer(crypto: SyncCrypto) {
 
   // The host, canonical URI and canonical query of each URL signed: a gateway sends to a handful of URLs (one per
   // model, operation and region), so each is worked out once instead of once per request.
-  const targets = new Map<string, CanonicalTarget>();
-  function canonicalTarget(url: URL): CanonicalTarget {
-    const href = url.href;
-    let t = targets.get(href);
-    if (!t) {
-      if (targets.size >= 256) targets.clear();
-      t = { host: url.host, path: canonicalPath(url), query: canonicalQuery(url) };
-      targets.set(href, t);
-    }
-    return t;
-  }
+  const canonicalTarget = boundedMemo(
+    256,
+    (url: URL) => url.href,
+    (url): CanonicalTarget => ({ host: url.host, path: canonicalPath(url), query: canonicalQuery(url) }),
+  );
 
   /** The headers to send: the given ones (lower-cased) plus x-amz-date, x-amz-security-token and authorization. */
   return function sign(input: SignInput): Record<string, string> {
